@@ -1,0 +1,3 @@
+from depsim.cli import main
+
+raise SystemExit(main())
