@@ -1,0 +1,265 @@
+"""Time integration and steady solves of an electroneutral problem.
+
+- :meth:`Simulation.initialise`: consistent initial potential (phi is algebraic) at c = c0, and,
+  in galvanostatic mode, the initial cell potential.
+- :meth:`Simulation.solve_steady`: the steady state directly, with continuation in the applied
+  current (or potential) when Newton fails from the uniform start.
+- :meth:`Simulation.advance`: variable-step BDF2 (implicit Euler for the first step) with
+  step cut-back on Newton failure, a cap on the change of ln c per step and detection of surface
+  depletion (Sand's time), calling ``on_step`` after every accepted step.
+
+Charge and salt bookkeeping (for ``metrics.json``) is done here, with the same time weights as
+the scheme, so the reported balance errors measure how well the discrete equations were solved.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from mpi4py import MPI
+
+from depsim.errors import SandTimeReached, SolverFailure
+from depsim.solver.newton import BorderedNewton, NewtonDivergence, NewtonReport
+from depsim.solver.stepsize import Stepsize
+
+log = logging.getLogger("depsim")
+
+
+@dataclass
+class StepInfo:
+    """State after an accepted step (SI)."""
+
+    step: int
+    t: float  # s
+    dt: float  # s
+    iterations: int
+    linear_iterations: int
+    cell_potential: float  # V, top relative to the grounded bottom Li
+    current: float  # mean reaction current density on the bottom Li, A/m^2 (anodic > 0)
+    c_surface_min: float  # mol/m^3
+
+
+class Simulation:
+    """Drives an :class:`~depsim.solver.problem.ElectroneutralProblem` in time or to steady state.
+
+    Parameters
+    ----------
+    problem, newton: the problem and its Newton solver.
+    stepsize: the :class:`Stepsize` controller (transient runs).
+    depletion_threshold: c_s,min / c0 below which the run stops with Sand's time reached [-].
+    """
+
+    def __init__(
+        self,
+        problem,
+        newton: BorderedNewton,
+        stepsize: Stepsize | None = None,
+        depletion_threshold: float = 1e-3,
+    ):
+        self.problem = problem
+        self.newton = newton
+        self.stepsize = stepsize
+        self.depletion_threshold = depletion_threshold
+        self.t = 0.0
+        self.step = 0
+        self.dt_prev: float | None = None
+        self.charge_passed = 0.0  # C per projected m^2, plating positive
+        self.charge_applied = 0.0
+        self.salt0 = None
+        self.wall_newton = 0.0
+
+    # ------------------------------------------------------------------------------------------
+    def initial_potential_guess(self) -> float:
+        """Cell potential [V] from uniform Butler–Volmer at c = c0 for the applied current."""
+        pb = self.problem
+        p = pb.params
+        i_hat = p.current_density / p.i0
+        c_hat = p.c0 / p.reference_concentration
+        if p.kinetics == "linear":
+            eta_hat = -i_hat
+        else:
+            # solve exp(a x) - c exp(-b x) = -i for x by Newton (monotone)
+            eta_hat = 2.0 * math.asinh(-i_hat / 2.0)
+            for _ in range(100):
+                f = math.exp(p.alpha_a * eta_hat) - c_hat * math.exp(-p.alpha_c * eta_hat) + i_hat
+                df = p.alpha_a * math.exp(p.alpha_a * eta_hat) + p.alpha_c * c_hat * math.exp(
+                    -p.alpha_c * eta_hat
+                )
+                eta_hat -= f / df
+                if abs(f) < 1e-14:
+                    break
+        return -eta_hat * pb.scales.thermal_voltage
+
+    def _solve(self) -> NewtonReport:
+        t0 = _time.perf_counter()
+        try:
+            return self.newton.solve()
+        finally:
+            self.wall_newton += _time.perf_counter() - t0
+
+    def initialise(self) -> NewtonReport:
+        """Uniform c = c0 and the consistent potential field; sets the initial cell potential."""
+        pb = self.problem
+        pb.set_uniform_state(1.0)
+        if pb.galvanostatic:
+            pb.cell_potential = self.initial_potential_guess()
+        else:
+            pb.cell_potential = pb.params.potential
+        pb.set_initialisation(True)
+        try:
+            report = self._solve()
+        except NewtonDivergence as exc:
+            raise SolverFailure(f"initial potential solve failed: {exc}", time=0.0) from exc
+        finally:
+            pb.set_initialisation(False)
+        pb.U_n.x.array[:] = pb.U.x.array
+        pb.U_nm1.x.array[:] = pb.U.x.array
+        self.salt0 = pb.salt_amount()
+        self.salt_expected = self.salt0
+        self._dM_prev = 0.0
+        return report
+
+    # ------------------------------------------------------------------------------------------
+    def solve_steady(self, max_levels: int = 6) -> NewtonReport:
+        """Steady state, with continuation in the load when the direct solve fails."""
+        pb = self.problem
+        if pb.closed:
+            raise SolverFailure(
+                "a steady state with a counter electrode (closed cell) is not unique: total salt "
+                "is set by the initial condition; run it transient instead"
+            )
+        pb.set_steady()
+        start = pb.U.x.array.copy()
+        V_start = pb.cell_potential
+        try:
+            return self._solve()
+        except NewtonDivergence as exc:
+            log.info("steady solve failed directly (%s); continuation in the load", exc)
+        p = pb.params
+        target = p.current_density if pb.galvanostatic else p.potential
+        for level in range(1, max_levels + 1):
+            n = 2**level
+            pb.U.x.array[:] = start
+            pb.cell_potential = V_start
+            try:
+                report = None
+                for k in range(1, n + 1):
+                    self._set_load(target * k / n)
+                    report = self._solve()
+                return report
+            except NewtonDivergence:
+                continue
+            finally:
+                self._set_load(target)
+        raise SolverFailure("steady solve did not converge, even with load continuation")
+
+    def _set_load(self, value: float) -> None:
+        pb = self.problem
+        if pb.galvanostatic:
+            pb.i_app_hat.value = value / pb.scales.current_density
+        else:
+            pb.cell_potential = value
+
+    # ------------------------------------------------------------------------------------------
+    def _ln_c_change(self) -> float:
+        """max |ln c^{n+1} - ln c^n| over the mesh."""
+        pb = self.problem
+        dofs = pb.u_dofs
+        local = float(np.max(np.abs(pb.U.x.array[dofs] - pb.U_n.x.array[dofs]), initial=0.0))
+        return pb.comm.allreduce(local, op=MPI.MAX)
+
+    def advance(self, t_end: float, on_step: Callable[[StepInfo], None] | None = None) -> None:
+        """Integrate from the current time to ``t_end`` [s]."""
+        pb = self.problem
+        ss = self.stepsize
+        assert ss is not None, "transient runs need a Stepsize"
+        while self.t < t_end * (1 - 1e-12):
+            dt = ss.next_step(self.t, t_end)
+            V_prev = pb.cell_potential
+            try:
+                pb.set_bdf(dt, self.dt_prev)
+                report = self._solve()
+                change = self._ln_c_change()
+                if ss.too_large(change):
+                    raise NewtonDivergence(f"ln c changed by {change:.3g} in one step")
+            except NewtonDivergence as exc:
+                pb.U.x.array[:] = pb.U_n.x.array
+                pb.cell_potential = V_prev
+                log.debug("t = %.6g s: step %.3g s rejected (%s)", self.t, dt, exc)
+                c_min = pb.surface_concentration_min()
+                if not ss.reject():
+                    if c_min < 0.05 * pb.params.c0:
+                        raise SandTimeReached(
+                            f"surface depleted at t = {self.t:.6g} s (c_s,min = {c_min:.3g} "
+                            f"mol/m^3): the applied current exceeds what diffusion can supply "
+                            f"(Sand's time reached)",
+                            time=self.t,
+                        ) from exc
+                    raise SolverFailure(
+                        f"time step fell below min_dt = {ss.min_dt:.3g} s at t = {self.t:.6g} s: "
+                        f"{exc}",
+                        time=self.t,
+                    ) from exc
+                continue
+            # accepted
+            current = pb.electrode_current()
+            self.t += dt
+            self.step += 1
+            self.charge_passed += -current * dt
+            if pb.galvanostatic:
+                self.charge_applied += pb.params.current_density * dt
+            self._account_salt(dt)
+            pb.shift_history()
+            self.dt_prev = dt
+            ss.accept(report.iterations, change)
+            c_min = pb.surface_concentration_min()
+            info = StepInfo(
+                step=self.step,
+                t=self.t,
+                dt=dt,
+                iterations=report.iterations,
+                linear_iterations=report.linear_iterations,
+                cell_potential=pb.cell_potential,
+                current=current,
+                c_surface_min=c_min,
+            )
+            if on_step is not None:
+                on_step(info)
+            if c_min < self.depletion_threshold * pb.params.c0:
+                raise SandTimeReached(
+                    f"surface concentration fell to {c_min:.3g} mol/m^3 "
+                    f"(< {self.depletion_threshold:g} c0) at t = {self.t:.6g} s: Sand's time "
+                    f"reached, the electroneutral model cannot go on",
+                    time=self.t,
+                )
+
+    # --- balances ---------------------------------------------------------------------------------
+    def charge_balance_error(self) -> float | None:
+        """|Q_electrode - Q_applied| / Q_applied (galvanostatic), None otherwise."""
+        if not self.problem.galvanostatic or self.charge_applied == 0.0:
+            return None
+        return abs(self.charge_passed - self.charge_applied) / abs(self.charge_applied)
+
+    def _account_salt(self, dt: float) -> None:
+        """Advance the salt expected from the boundary inflow with the BDF weights:
+        a0 M^{n+1} + a1 M^n + a2 M^{n-1} = dt * inflow^{n+1}  (a0 + a1 + a2 = 0)."""
+        pb = self.problem
+        inflow = pb.salt_inflow()  # mol/s per m^(3-d), consistent with the residual
+        a0, a2 = float(pb.a0.value), float(pb.a2.value)
+        dM = (dt * inflow + a2 * self._dM_prev) / a0
+        self.salt_expected += dM
+        self._dM_prev = dM
+
+    def mass_balance_error(self) -> float:
+        """|M(t) - M_expected(t)| / M(0): total salt against the salt that entered through the
+        boundaries (consistent boundary fluxes, the scheme's time weights)."""
+        return abs(self.problem.salt_amount() - self.salt_expected) / abs(self.salt0)
+
+    def salt_change(self) -> float:
+        """(M(t) - M(0)) / M(0) of the total salt."""
+        return (self.problem.salt_amount() - self.salt0) / self.salt0
