@@ -1,0 +1,383 @@
+"""The ``depsim`` command line (interface.md section 1).
+
+Commands: ``run``, ``check``, ``mesh``, ``compare``, ``sweep``, ``info``, ``materials``.
+Exit codes: 0 success; 2 invalid input (case file or command line: one line
+``depsim: error: <message>`` on stderr, no traceback); 3 the solver failed; 1 anything else.
+Under ``mpirun`` only rank 0 prints. Every case is validated before any output folder is made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import depsim  # first: loads the MPI of the dolfinx wheel before mpi4py (see depsim/__init__.py)
+from depsim.errors import CaseError, SolverFailure
+
+__all__ = ["build_parser", "main"]
+
+PROG = "depsim"
+_MPI_ENV = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS", "SLURM_NTASKS")
+
+
+# --------------------------------------------------------------------------------------------
+# MPI helpers (mpi4py is imported only when the process was started by an MPI launcher)
+
+
+def _launched_by_mpi() -> bool:
+    return any(v in os.environ for v in _MPI_ENV)
+
+
+def _comm():
+    """``MPI.COMM_WORLD`` (imported lazily, after ``import depsim``), or None without mpi4py."""
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        return None
+    return MPI.COMM_WORLD
+
+
+def _rank() -> int:
+    if not _launched_by_mpi():
+        return 0
+    comm = _comm()
+    return 0 if comm is None else comm.rank
+
+
+def _out(*args: Any) -> None:
+    if _rank() == 0:
+        print(*args, flush=True)
+
+
+def _err(message: str) -> None:
+    if _rank() == 0:
+        text = " ".join(str(message).split("\n")).strip()  # exactly one line
+        print(f"{PROG}: error: {text}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but only rank 0 prints usage errors (exit code 2 as usual)."""
+
+    def error(self, message: str):  # noqa: D401
+        if _rank() == 0:
+            self.print_usage(sys.stderr)
+            print(f"{self.prog}: error: {message}", file=sys.stderr, flush=True)
+        sys.exit(2)
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a case key (dotted path), e.g. --set separator.transference_number=0.6 "
+        "'time.end=10 s'",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of the ``depsim`` command."""
+    parser = _Parser(
+        prog=PROG,
+        description="Li-ion transport and Li electrodeposition at the separator/Li-metal "
+        "interface (FEniCSx).",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {depsim.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("run", help="run one case")
+    p.add_argument("case", metavar="CASE", help="case file (TOML)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: output.dir)")
+    _add_set(p)
+    p.add_argument("--restart", metavar="DIR", help="continue a stopped run from its folder")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument(
+        "--log-level", choices=("debug", "info", "warning"), default="info", help="log detail"
+    )
+
+    p = sub.add_parser("check", help="validate a case and print it resolved (SI units)")
+    p.add_argument("case", metavar="CASE", help="case file (TOML)")
+    _add_set(p)
+
+    p = sub.add_parser("mesh", help="build only the mesh and report its size")
+    p.add_argument("case", metavar="CASE", help="case file (TOML)")
+    p.add_argument("--out", metavar="FILE.msh", help="write the gmsh mesh to this file")
+    _add_set(p)
+
+    p = sub.add_parser("compare", help="run or reuse several cases and compare them")
+    p.add_argument("cases", metavar="CASE", nargs="+", help="case files (TOML)")
+    p.add_argument("--out", metavar="DIR", help="folder of the comparison")
+    _add_set(p)
+
+    p = sub.add_parser("sweep", help="parameter sweep")
+    p.add_argument("case", metavar="CASE", help="case file (TOML)")
+    p.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="KEY=START:STOP:N",
+        help="vary KEY over N values from START to STOP (repeatable)",
+    )
+    p.add_argument("--out", metavar="DIR", help="folder of the sweep")
+    _add_set(p)
+
+    sub.add_parser("info", help="versions, MPI size and available linear solvers")
+    sub.add_parser("materials", help="list the built-in separator materials")
+    return parser
+
+
+# --------------------------------------------------------------------------------------------
+# Commands
+
+
+def _overrides(items: Sequence[str]) -> dict[str, Any]:
+    from depsim.case import parse_override
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, value = parse_override(item)
+        out[key] = value
+    return out
+
+
+def _load(path: str, overrides: dict[str, Any]):
+    from depsim.case import load_case
+
+    case = load_case(path, overrides=overrides)
+    for w in case.warnings:
+        if _rank() == 0:
+            print(f"{PROG}: warning: {w}", file=sys.stderr, flush=True)
+    return case
+
+
+def _cmd_check(args) -> int:
+    from depsim.case import case_hash, to_toml
+
+    case = _load(args.case, _overrides(args.overrides))
+    dp, dm = case.diffusivities()
+    lines = [
+        f"# depsim {depsim.__version__}: resolved case, SI units",
+        f"# source: {case.source}",
+        f"# case hash: {case_hash(case)}",
+        f"# electrolyte D+ = {dp:.6g} m^2/s, D- = {dm:.6g} m^2/s",
+    ]
+    sd = case.separator_diffusivities()
+    if sd is not None:
+        how = (
+            "Nernst-Einstein from t+ and conductivity"
+            if case.separator.transference_number is not None
+            else f"porosity^{case.separator.bruggeman:g} x electrolyte"
+        )
+        lines.append(f"# separator D+ = {sd[0]:.6g} m^2/s, D- = {sd[1]:.6g} m^2/s ({how})")
+    lines.append(f"# applied current density {case.current_density:.6g} A/m^2 (> 0 plates Li)")
+    _out("\n".join(lines) + "\n\n" + to_toml(case).rstrip("\n"))
+    return 0
+
+
+def _cmd_run(args) -> int:
+    overrides = _overrides(args.overrides)
+    if args.out:
+        overrides["output.dir"] = args.out
+    case = _load(args.case, overrides)  # validated before any folder exists
+    from depsim.run import run_case
+
+    result = run_case(
+        case,
+        out_dir=Path(args.out) if args.out else None,
+        restart=Path(args.restart) if args.restart else None,
+        quiet=args.quiet,
+        log_level=args.log_level,
+    )
+    out = getattr(result, "output_dir", None) or case.output.dir
+    _out(str(out))
+    return 0
+
+
+def _cmd_mesh(args) -> int:
+    case = _load(args.case, _overrides(args.overrides))
+    from mpi4py import MPI
+
+    from depsim.geometry import build_mesh, describe_mesh
+
+    bundle = build_mesh(case, MPI.COMM_WORLD, save=Path(args.out) if args.out else None)
+    _out(describe_mesh(bundle))
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    overrides = _overrides(args.overrides)
+    cases = [_load(p, overrides) for p in args.cases]
+    from depsim.compare import compare_cases
+
+    result = compare_cases(cases, out_dir=Path(args.out) if args.out else None)
+    if isinstance(result, str | Path):
+        _out(str(result))
+    elif getattr(result, "output_dir", None) is not None:
+        _out(str(result.output_dir))
+    return 0
+
+
+def _get_dotted(case, key: str) -> Any:
+    from depsim.case import resolved_dict
+    from depsim.case.loader import _split_key
+
+    node: Any = resolved_dict(case)
+    for part in _split_key(key):
+        node = node[part]
+    return node
+
+
+def parse_vary(item: str) -> tuple[str, str, str, int]:
+    """Split ``KEY=START:STOP:N`` into (key, start text, stop text, n); raises CaseError."""
+    allowed = "KEY=START:STOP:N, e.g. operation.current_density=1:10:4"
+    if "=" not in item:
+        raise CaseError("--vary", "expected KEY=START:STOP:N", value=item, allowed=allowed)
+    key, spec = (s.strip() for s in item.split("=", 1))
+    fields = spec.split(":")
+    if not key or len(fields) != 3:
+        raise CaseError("--vary", "expected KEY=START:STOP:N", value=item, allowed=allowed)
+    start, stop, n_text = (f.strip() for f in fields)
+    try:
+        n = int(n_text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise CaseError("--vary", "N must be an integer >= 1", value=item, allowed=allowed)
+    return key, start, stop, n
+
+
+def _cmd_sweep(args) -> int:
+    from depsim.case import load_case, parse_value
+
+    overrides = _overrides(args.overrides)
+    if not args.vary:
+        raise CaseError("--vary", "at least one --vary KEY=START:STOP:N is needed")
+    case = _load(args.case, overrides)
+    vary: list[tuple[str, float, float, int]] = []
+    for item in args.vary:
+        key, start, stop, n = parse_vary(item)
+        ends = []
+        for text in (start, stop):  # validate both ends and convert them to SI
+            probe = load_case(args.case, {**overrides, key: parse_value(text)})
+            value = _get_dotted(probe, key)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise CaseError(key, "cannot be swept (not a number)", value=value)
+            ends.append(float(value))
+        vary.append((key, ends[0], ends[1], n))
+    from depsim.sweep import run_sweep
+
+    result = run_sweep(case, vary, out_dir=Path(args.out) if args.out else None)
+    if isinstance(result, str | Path):
+        _out(str(result))
+    elif getattr(result, "output_dir", None) is not None:
+        _out(str(result.output_dir))
+    return 0
+
+
+def _version(module: str) -> str:
+    try:
+        mod = __import__(module)
+    except Exception as exc:  # noqa: BLE001 - report any import failure
+        return f"not available ({type(exc).__name__})"
+    return str(getattr(mod, "__version__", "unknown"))
+
+
+def _cmd_info(args) -> int:
+    lines = [f"depsim      {depsim.__version__}", f"python      {sys.version.split()[0]}"]
+    lines.append(f"dolfinx     {_version('dolfinx')}")
+    try:
+        from petsc4py import PETSc
+
+        petsc = ".".join(str(v) for v in PETSc.Sys.getVersion())
+        scalar = "complex" if PETSc.ScalarType().dtype.kind == "c" else "real"
+        lines.append(f"PETSc       {petsc} ({scalar})")
+        lines.append(f"petsc4py    {_version('petsc4py')}")
+    except Exception as exc:  # noqa: BLE001
+        PETSc = None
+        lines.append(f"PETSc       not available ({type(exc).__name__})")
+    lines.append(f"mpi4py      {_version('mpi4py')}")
+    try:
+        from mpi4py import MPI
+
+        lib = MPI.Get_library_version().strip().splitlines()[0]
+        lines.append(f"MPI         {lib}")
+        lines.append(f"MPI size    {MPI.COMM_WORLD.size}")
+    except Exception as exc:  # noqa: BLE001
+        lines.append(f"MPI         not available ({type(exc).__name__})")
+    if PETSc is not None:
+        have = []
+        for pkg in ("mumps", "superlu_dist", "hypre"):
+            ok = bool(PETSc.Sys.hasExternalPackage(pkg))
+            have.append(f"{pkg} {'yes' if ok else 'no'}")
+        have.append("gamg yes")  # built into PETSc
+        lines.append("solvers     " + ", ".join(have))
+    _out("\n".join(lines))
+    return 0
+
+
+def _cmd_materials(args) -> int:
+    from depsim.materials import format_materials
+
+    _out(format_materials())
+    return 0
+
+
+_COMMANDS = {
+    "run": _cmd_run,
+    "check": _cmd_check,
+    "mesh": _cmd_mesh,
+    "compare": _cmd_compare,
+    "sweep": _cmd_sweep,
+    "info": _cmd_info,
+    "materials": _cmd_materials,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``depsim`` command line; returns the exit code (see module docstring)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
+        return int(exc.code or 0)
+    debug = getattr(args, "log_level", "info") == "debug"
+    if debug:
+        logging.basicConfig(level=logging.DEBUG)
+    try:
+        return _COMMANDS[args.command](args)
+    except CaseError as exc:
+        _err(str(exc))
+        return 2
+    except SolverFailure as exc:
+        _err(str(exc))
+        if debug and _rank() == 0:
+            traceback.print_exc()
+        return 3
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 1
+    except Exception as exc:  # noqa: BLE001 - exit code 1 for anything else
+        _err(f"{type(exc).__name__}: {exc}")
+        if debug and _rank() == 0:
+            traceback.print_exc()
+        elif _rank() == 0:
+            print(f"{PROG}: run with --log-level debug for the traceback", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
