@@ -28,7 +28,7 @@ import ufl
 from dolfinx import default_scalar_type
 from mpi4py import MPI
 
-from depsim.physics import butler_volmer, nernst_planck
+from depsim.physics import butler_volmer
 from depsim.physics.constants import FARADAY
 from depsim.physics.scaling import Scales
 from depsim.solver.parameters import ModelParameters
@@ -188,8 +188,8 @@ class ElectroneutralProblem:
                     self._top_u_dofs = dofs[0]
                 else:
                     self._top_psi_dofs = dofs[0]
-        self.u_dofs = self.W.sub(0).collapse()[1]
-        self.psi_dofs = self.W.sub(1).collapse()[1]
+        self.u_dofs = np.asarray(self.W.sub(0).collapse()[1], dtype=np.int32).reshape(-1)
+        self.psi_dofs = np.asarray(self.W.sub(1).collapse()[1], dtype=np.int32).reshape(-1)
         # electrode dofs of u, for the surface concentration
         fdim = tdim - 1
         e_facets = facet_tags.find(self.markers["electrode"])
@@ -330,8 +330,8 @@ def _bounding_extent(mesh) -> float:
     x = mesh.geometry.x
     comm = mesh.comm
     gdim = mesh.geometry.dim
-    lo = comm.allreduce(x[:, :gdim].min(axis=0) if x.size else np.full(gdim, np.inf), op=MPI.MIN)
-    hi = comm.allreduce(x[:, :gdim].max(axis=0) if x.size else np.full(gdim, -np.inf), op=MPI.MAX)
+    lo = [comm.allreduce(float(x[:, k].min(initial=np.inf)), op=MPI.MIN) for k in range(gdim)]
+    hi = [comm.allreduce(float(x[:, k].max(initial=-np.inf)), op=MPI.MAX) for k in range(gdim)]
     ext = np.asarray(hi) - np.asarray(lo)
     return float(ext[0]) if gdim == 2 else float(ext[0] * ext[2])
 

@@ -1,0 +1,282 @@
+"""Run one case: case -> mesh -> problem -> time loop (or steady solve) -> output folder.
+
+This is the single function behind ``depsim run`` and :func:`depsim.run`. Everything that can
+be refused (unsupported features, bad geometry) is refused before the output folder exists.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from depsim.errors import CaseError, SolverFailure
+
+log = logging.getLogger("depsim")
+
+
+@dataclass
+class RunResult:
+    """What a run returns: the metrics (as in ``metrics.json``) and where the outputs are."""
+
+    metrics: dict
+    output_dir: Path
+    status: str = "finished"
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def check_supported(case) -> None:
+    """Refuse case features that are validated but not yet implemented (exit code 2)."""
+    if case.model.charge != "electroneutral":
+        raise CaseError(
+            "model.charge", "only 'electroneutral' is implemented so far", case.model.charge,
+            "electroneutral",
+        )
+    if case.separator is not None or case.geometry.separator is not None:
+        raise CaseError(
+            "separator", "porous separators are not yet supported by the solver "
+            "(remove [separator] and [geometry.separator])",
+        )
+    if case.electrode.kinetics == "frumkin":
+        raise CaseError(
+            "electrode.kinetics", "'frumkin' kinetics are not yet supported", "frumkin",
+            "butler-volmer, linear",
+        )
+    if case.electrode.deposition:
+        raise CaseError("electrode.deposition", "a moving Li surface is not yet supported", True,
+                        "false")
+    if case.electrode.double_layer_capacitance:
+        raise CaseError(
+            "electrode.double_layer_capacitance", "double-layer charging is not yet supported",
+            case.electrode.double_layer_capacitance, "0",
+        )
+    if case.time.steady and case.operation.counter == "electrode":
+        raise CaseError(
+            "time.steady", "a closed cell (operation.counter = 'electrode') has no unique steady "
+            "state (its salt content is set by the initial condition); run it transient", True,
+            "false",
+        )
+
+
+class _Outputs:
+    """Field files, interface.csv, metrics time series and checkpoints of one run."""
+
+    def __init__(self, case, problem, bundle, out_dir: Path, comm, append: bool = False):
+        from depsim.output import ElectrodeSampler, FieldWriter, InterfaceCSV, MetricsRecorder
+        from depsim.solver.postprocess import OutputFields
+
+        self.case, self.problem, self.comm = case, problem, comm
+        self.out_dir = out_dir
+        names = list(dict.fromkeys([*case.output.fields, "c_cation", "c_anion", "phi", "E"]))
+        self.fields = OutputFields(problem, names)
+        written = {n: f for n, f in self.fields.functions.items() if n in case.output.fields}
+        self.writer = FieldWriter(problem.mesh, out_dir, list(case.output.formats), written)
+        self.sampler = ElectrodeSampler(
+            problem.mesh, bundle.facet_tags, bundle.markers.get("electrode", 1)
+        )
+        self.csv = InterfaceCSV(out_dir / "interface.csv", append=append, comm=comm)
+        self.metrics = MetricsRecorder()
+        self.last_time = None
+
+    def interface_samples(self) -> dict | None:
+        from depsim.physics import butler_volmer
+
+        funcs = self.fields.functions
+        s = self.sampler.sample({k: funcs[k] for k in ("c_cation", "c_anion", "phi", "E")})
+        if s is None:
+            return None
+        p = self.problem.params
+        V_T = self.problem.scales.thermal_voltage
+        eta = -s["phi"]  # phi_s - phi_l with the Li grounded
+        i_bv = butler_volmer.reaction_current(
+            p.kinetics, p.i0, eta / V_T, s["c_cation"] / p.reference_concentration,
+            p.alpha_a, p.alpha_c,
+        )
+        s["i_n"] = -i_bv  # plating positive
+        s["eta"] = eta
+        return s
+
+    def write(self, t: float, sim, extra_scalars: dict) -> dict:
+        """Write fields, interface rows and the metrics of time ``t`` [s]."""
+        from depsim.output import interface_metrics
+
+        self.fields.update()
+        self.writer.write(t)
+        samples = self.interface_samples()
+        self.csv.append(t, samples)
+        scalars: dict = {}
+        if samples is not None:
+            scalars = interface_metrics(samples, c0=self.problem.params.c0)
+        scalars = self.comm.bcast(scalars, root=0)
+        scalars.update(extra_scalars)
+        scalars["charge_balance_error"] = sim.charge_balance_error()
+        scalars["mass_balance_error"] = sim.mass_balance_error()
+        scalars["deposit_thickness_max"] = None
+        scalars["deposit_thickness_min"] = None
+        self.metrics.record(t, **scalars)
+        self.last_time = t
+        return scalars
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def run_case(
+    case,
+    out_dir: Path | str | None = None,
+    restart: Path | str | None = None,
+    quiet: bool = False,
+    log_level: str = "info",
+    comm=None,
+) -> RunResult:
+    """Run ``case`` (a validated :class:`depsim.case.Case`) and write its output folder.
+
+    Raises :class:`~depsim.errors.CaseError` (before anything is written) for unsupported
+    input and :class:`~depsim.errors.SolverFailure` when the solver gives up (after writing the
+    last good state).
+    """
+    from mpi4py import MPI
+
+    from depsim.case import case_hash, to_toml
+    from depsim.geometry import build_mesh
+    from depsim.output import Progress, setup_logging, versions
+    from depsim.solver.checkpoint import load_checkpoint, save_checkpoint
+    from depsim.solver.newton import BorderedNewton
+    from depsim.solver.parameters import ModelParameters
+    from depsim.solver.problem import ElectroneutralProblem
+    from depsim.solver.simulation import Simulation
+    from depsim.solver.stepsize import Stepsize
+
+    comm = comm or MPI.COMM_WORLD
+    wall0 = time.perf_counter()
+    check_supported(case)
+    out_dir = Path(out_dir) if out_dir is not None else Path(case.output.dir)
+    restart_dir = Path(restart) if restart is not None else None
+    if restart_dir is not None and not (restart_dir / "checkpoint" / "state.json").exists():
+        raise CaseError("--restart", "no checkpoint found", str(restart_dir),
+                        "a run folder with checkpoint/state.json")
+
+    # --- set-up (nothing written yet) -------------------------------------------------------------
+    bundle = build_mesh(case, comm)
+    params = ModelParameters.from_case(case)
+    problem = ElectroneutralProblem(
+        bundle.mesh, bundle.facet_tags, params, markers=bundle.markers,
+        projected_area=bundle.projected_area,
+    )
+    newton = BorderedNewton(
+        problem, rtol=case.solver.snes_rtol, atol=case.solver.snes_atol,
+        max_it=case.solver.max_it, linear=case.solver.linear,
+        petsc_options=dict(case.solver.petsc_options),
+    )
+    t_end = case.time.end
+    every = case.output.every
+    stepsize = Stepsize(
+        dt=case.time.dt, max_dt=case.time.max_dt, min_dt=case.time.min_dt,
+        adaptive=case.time.adaptive,
+    )
+    sim = Simulation(problem, newton, stepsize)
+
+    # --- output folder ------------------------------------------------------------------------------
+    if comm.rank == 0:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "case.resolved.toml").write_text(to_toml(case))
+    comm.barrier()
+    logger = setup_logging(out_dir, level=log_level, quiet=quiet, comm=comm,
+                           append=restart_dir is not None)
+    logger.info("depsim run %s -> %s (MPI size %d)", case.case.name, out_dir, comm.size)
+    logger.info("mesh: %d cells, h_min = %.3g um; %d dofs", bundle.n_cells, bundle.h_min * 1e6,
+                problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs)
+    outputs = _Outputs(case, problem, bundle, out_dir, comm, append=restart_dir is not None)
+
+    status, message = "finished", ""
+    newton_its = 0
+    try:
+        if restart_dir is not None:
+            load_checkpoint(restart_dir / "checkpoint", sim)
+            logger.info("restarted from %s at t = %.6g s", restart_dir, sim.t)
+        else:
+            rep = sim.initialise()
+            newton_its += rep.iterations
+        if case.time.steady:
+            rep = sim.solve_steady()
+            outputs.write(0.0, sim, _scalars(problem, sim))
+            logger.info("steady state: V = %.6g V, i = %.6g A/m^2", problem.cell_potential,
+                        -problem.electrode_current())
+        else:
+            if restart_dir is None:
+                outputs.write(0.0, sim, _scalars(problem, sim))
+            progress = Progress(t_end, t_start=sim.t, quiet=quiet, comm=comm, logger=logger)
+            ckpt_every = case.output.checkpoint_every
+
+            def on_step(info):
+                progress.update(info.t, dt=info.dt, newton=info.iterations,
+                                V=f"{info.cell_potential:.4g} V")
+                if info.step % every == 0 or info.t >= t_end * (1 - 1e-12):
+                    outputs.write(info.t, sim, _scalars(problem, sim))
+                if ckpt_every and info.step % ckpt_every == 0:
+                    save_checkpoint(out_dir / "checkpoint", sim, comm)
+
+            with progress:
+                sim.advance(t_end, on_step)
+    except SolverFailure as exc:
+        status, message = "failed", str(exc)
+        logger.error("%s", exc)
+        # the last good state is U_n (restored after the failed step): write it
+        problem.U.x.array[:] = problem.U_n.x.array
+        if outputs.last_time is None or outputs.last_time < sim.t:
+            outputs.write(sim.t, sim, _scalars(problem, sim))
+        save_checkpoint(out_dir / "checkpoint", sim, comm)
+    finally:
+        outputs.close()
+
+    if status == "finished" and not case.time.steady:
+        save_checkpoint(out_dir / "checkpoint", sim, comm)
+    wall = time.perf_counter() - wall0
+    extra = {
+        "status": status,
+        "message": message,
+        "case": case.case.name,
+        "case_hash": case_hash(case),
+        "versions": versions(),
+        "mpi_size": comm.size,
+        "wall_time": wall,
+        "newton_time": sim.wall_newton,
+        "steps": sim.step,
+        "newton_iterations": newton.total_iterations,
+        "linear_iterations": newton.total_linear_iterations,
+        "dofs": problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs,
+        "cells": bundle.n_cells,
+        "h_min": bundle.h_min,
+        "t_end": sim.t,
+    }
+    metrics = outputs.metrics.to_dict(extra)
+    if comm.rank == 0:
+        outputs.metrics.write_json(out_dir / "metrics.json", extra)
+    logger.info("%s in %.1f s; outputs in %s", status, wall, out_dir)
+    newton.destroy()
+    if status == "failed":
+        err = SolverFailure(message, time=sim.t)
+        err.output_dir = out_dir
+        raise err
+    return RunResult(metrics=json.loads(json.dumps(metrics, default=_none)), output_dir=out_dir,
+                     status=status, message=message)
+
+
+def _none(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return None
+
+
+def _scalars(problem, sim) -> dict:
+    return {
+        "cell_potential": problem.cell_potential,
+        "current_mean_fe": -problem.electrode_current(),
+        "salt_change": sim.salt_change(),
+        "dt": sim.dt_prev,
+    }
