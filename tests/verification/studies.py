@@ -12,13 +12,16 @@ import json
 import math
 import sys
 
+import depsim  # noqa: F401  (loads MPI for the dolfinx wheel)
+
+# isort: split
+
 import numpy as np
 import ufl
 from dolfinx import fem
 from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
-import depsim  # noqa: F401  (loads MPI for the dolfinx wheel)
 from depsim.errors import SandTimeReached
 from depsim.physics import butler_volmer, electrolyte
 from depsim.physics.constants import FARADAY
@@ -65,7 +68,7 @@ def steady_1d(fraction: float = 0.9, ny: int = 40, cell: str = "quadrilateral") 
     p0 = ModelParameters()
     i_lim = electrolyte.limiting_current(p0.D_cation, p0.D_anion, p0.c0, L)
     p = p0.with_(current_density=fraction * i_lim)
-    m, tags = strip_mesh(W, L, 2, ny, cell)
+    m, tags = strip_mesh(W, L, max(2, ny // 10), ny, cell)
     pb = ElectroneutralProblem(m, tags, p)
     sim = Simulation(pb, BorderedNewton(pb, max_it=60))
     sim.initialise()
