@@ -24,6 +24,7 @@ import numpy as np
 from mpi4py import MPI
 
 from depsim.errors import SandTimeReached, SolverFailure
+from depsim.physics.constants import FARADAY
 from depsim.solver.newton import BorderedNewton, NewtonDivergence, NewtonReport
 from depsim.solver.stepsize import Stepsize
 
@@ -72,6 +73,7 @@ class Simulation:
         self.charge_applied = 0.0
         self.salt0 = None
         self.wall_newton = 0.0
+        self.steady = False
 
     # ------------------------------------------------------------------------------------------
     def initial_potential_guess(self) -> float:
@@ -134,6 +136,7 @@ class Simulation:
                 "is set by the initial condition; run it transient instead"
             )
         pb.set_steady()
+        self.steady = True
         start = pb.U.x.array.copy()
         V_start = pb.cell_potential
         try:
@@ -256,9 +259,14 @@ class Simulation:
         self._dM_prev = dM
 
     def mass_balance_error(self) -> float:
-        """|M(t) - M_expected(t)| / M(0): total salt against the salt that entered through the
-        boundaries (consistent boundary fluxes, the scheme's time weights)."""
-        return abs(self.problem.salt_amount() - self.salt_expected) / abs(self.salt0)
+        """Transient: |M(t) - M_expected(t)| / M(0), total salt against the salt that entered
+        through the boundaries (consistent boundary fluxes, the scheme's time weights).
+        Steady: |net salt inflow| / |Li+ flux through the electrode| (zero at steady state)."""
+        pb = self.problem
+        if self.steady:
+            cation = abs(pb.electrode_current()) * pb.projected_area / FARADAY
+            return abs(pb.salt_inflow()) / cation if cation else abs(pb.salt_inflow())
+        return abs(pb.salt_amount() - self.salt_expected) / abs(self.salt0)
 
     def salt_change(self) -> float:
         """(M(t) - M(0)) / M(0) of the total salt."""

@@ -1,0 +1,143 @@
+"""End-to-end runs through the command line and the Python API (interface.md sections 1, 3, 4)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+FLAT = str(ROOT / "cases/examples/flat_galvanostatic.toml")
+BUMPS = str(ROOT / "cases/examples/bumps_potentiostatic.toml")
+REQUIRED_METRICS = (
+    "i_mean", "i_max", "i_min", "i_max_over_mean", "i_cv", "c_surface_min", "E_t_rms",
+    "deposit_thickness_max", "deposit_thickness_min", "charge_balance_error",
+    "mass_balance_error",
+)
+COMPARED = ("i_mean", "i_max", "i_min", "i_cv", "c_surface_min", "E_t_rms", "cell_potential")
+
+
+def _metrics(folder: Path) -> dict:
+    return json.loads((folder / "metrics.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def flat_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("flat") / "run"
+    proc = run_cli("run", FLAT, "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_run_writes_every_output(flat_run):
+    for name in ("case.resolved.toml", "fields.xdmf", "fields.h5", "interface.csv",
+                 "metrics.json", "run.log", "checkpoint/state.json"):
+        assert (flat_run / name).is_file(), name
+    assert (flat_run / "fields.bp").is_dir()
+    m = _metrics(flat_run)
+    for key in REQUIRED_METRICS:
+        assert key in m and key in m["time_series"], key
+    for key in ("versions", "mpi_size", "wall_time", "newton_iterations", "linear_iterations",
+                "case_hash"):
+        assert key in m, key
+    # galvanostatic: the electrode carries the applied 0.5 mA/cm^2 = 5 A/m^2
+    assert m["charge_balance_error"] < 1e-8
+    assert abs(m["current_mean_fe"] - 5.0) < 1e-8
+    assert m["mass_balance_error"] < 1e-8
+
+
+def test_fields_xdmf_reads_back_with_meshio(flat_run):
+    import meshio
+
+    with meshio.xdmf.TimeSeriesReader(str(flat_run / "fields.xdmf")) as reader:
+        points, cells = reader.read_points_cells()
+        times = []
+        for k in range(reader.num_steps):
+            t, point_data, _ = reader.read_data(k)
+            times.append(t)
+            assert {"c_cation", "c_anion", "phi", "current", "E"} <= set(point_data)
+    assert times[0] == 0.0 and times[-1] == pytest.approx(1.0)
+    c = point_data["c_cation"]
+    assert c.shape[0] == points.shape[0] and (c > 0).all()
+    top = points[:, 1] > points[:, 1].max() - 1e-12
+    assert abs(c[top] - 2500.0).max() < 1e-9  # reservoir
+
+
+def test_interface_csv(flat_run):
+    with open(flat_run / "interface.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["t", "s", "x", "y", "i_n", "c_cation", "c_anion", "phi", "E_t",
+                             "E_n", "eta"]
+    last = [r for r in rows if float(r["t"]) == pytest.approx(1.0)]
+    assert len(last) > 10
+    # flat electrode, plating 5 A/m^2: i_n > 0 and uniform
+    i_n = [float(r["i_n"]) for r in last]
+    assert min(i_n) > 0 and max(i_n) - min(i_n) < 1e-6 * 5.0
+
+
+@pytest.mark.mpi
+def test_mpi_run_matches_serial(tmp_path):
+    args = ("--set", "time.end=0.3 s", "--quiet")
+    serial, parallel = tmp_path / "n1", tmp_path / "n2"
+    p1 = run_cli("run", BUMPS, "--out", str(serial), *args)
+    p2 = run_cli("run", BUMPS, "--out", str(parallel), *args, ranks=2)
+    assert p1.returncode == 0 and p2.returncode == 0, p2.stderr
+    a, b = _metrics(serial), _metrics(parallel)
+    assert b["mpi_size"] == 2
+    for key in COMPARED:
+        assert abs(a[key] - b[key]) <= 1e-8 * max(abs(a[key]), 1e-30) + 1e-12, (key, a[key], b[key])
+    assert p2.stdout.count(str(parallel)) == 1  # only rank 0 prints
+
+
+def test_restart_continues_a_stopped_run(tmp_path):
+    fixed = ("--set", "time.adaptive=false", "--set", "time.dt=0.05 s", "--quiet")
+    full, part = tmp_path / "full", tmp_path / "part"
+    assert run_cli("run", BUMPS, "--out", str(full), *fixed).returncode == 0
+    p = run_cli("run", BUMPS, "--out", str(part), *fixed, "--set", "time.end=0.5 s")
+    assert p.returncode == 0, p.stderr
+    p = run_cli("run", BUMPS, "--out", str(part), *fixed, "--restart", str(part))
+    assert p.returncode == 0, p.stderr
+    a, b = _metrics(full), _metrics(part)
+    assert b["t"] == pytest.approx(1.0)
+    for key in COMPARED:
+        assert abs(a[key] - b[key]) <= 1e-9 * max(abs(a[key]), 1e-30) + 1e-12, (key, a[key], b[key])
+
+
+def test_depletion_stops_with_exit_3_and_saves_state(tmp_path):
+    out = tmp_path / "sand"
+    p = run_cli("run", FLAT, "--out", str(out), "--set", "operation.current_density=2 A/cm^2")
+    assert p.returncode == 3, p.stderr
+    assert "Sand" in p.stderr and "Traceback" not in p.stderr
+    m = _metrics(out)
+    assert m["status"] == "failed" and "Sand" in m["message"]
+    assert (out / "checkpoint/state.json").is_file()
+    assert m["c_surface_min"] < 0.05 * 2500
+
+
+def test_steady_run(tmp_path):
+    out = tmp_path / "steady"
+    p = run_cli("run", BUMPS, "--out", str(out), "--set", "time.steady=true", "--quiet")
+    assert p.returncode == 0, p.stderr
+    m = _metrics(out)
+    assert m["mass_balance_error"] < 1e-8 and 0 < m["i_mean"]
+
+
+def test_python_api(tmp_path):
+    import depsim
+
+    case = depsim.load_case(FLAT, overrides={"time.end": "0.2 s", "output.formats": ["vtx"]})
+    result = depsim.run(case, out_dir=tmp_path / "api", quiet=True)
+    assert result.output_dir == tmp_path / "api"
+    assert result.metrics["i_mean"] == pytest.approx(5.0, rel=1e-8)
+    assert not (tmp_path / "api" / "fields.xdmf").exists()
+
+
+def test_mesh_and_info_commands(tmp_path):
+    p = run_cli("mesh", FLAT, "--out", str(tmp_path / "m.msh"))
+    assert p.returncode == 0 and "triangles" in p.stdout and "h_min" in p.stdout, p.stderr
+    assert (tmp_path / "m.msh").is_file()
+    p = run_cli("info")
+    assert p.returncode == 0 and "dolfinx" in p.stdout and "mumps yes" in p.stdout
