@@ -233,7 +233,8 @@ class Simulation:
             )
             if on_step is not None:
                 on_step(info)
-            if c_min < self.depletion_threshold * pb.params.c0:
+            if pb.galvanostatic and c_min < self.depletion_threshold * pb.params.c0:
+                # (potentiostatic runs self-limit at the limiting current: not a failure)
                 raise SandTimeReached(
                     f"surface concentration fell to {c_min:.3g} mol/m^3 "
                     f"(< {self.depletion_threshold:g} c0) at t = {self.t:.6g} s: Sand's time "
