@@ -37,16 +37,6 @@ def check_supported(case) -> None:
             "model.charge", "only 'electroneutral' is implemented so far", case.model.charge,
             "electroneutral",
         )
-    if case.separator is not None or case.geometry.separator is not None:
-        raise CaseError(
-            "separator", "porous separators are not yet supported by the solver "
-            "(remove [separator] and [geometry.separator])",
-        )
-    if case.electrode.kinetics == "frumkin":
-        raise CaseError(
-            "electrode.kinetics", "'frumkin' kinetics are not yet supported", "frumkin",
-            "butler-volmer, linear",
-        )
     if case.electrode.deposition:
         raise CaseError("electrode.deposition", "a moving Li surface is not yet supported", True,
                         "false")
@@ -84,21 +74,19 @@ class _Outputs:
         self.last_time = None
 
     def interface_samples(self) -> dict | None:
-        from depsim.physics import butler_volmer
+        from depsim.solver.postprocess import electrode_reaction_current
 
         funcs = self.fields.functions
-        s = self.sampler.sample({k: funcs[k] for k in ("c_cation", "c_anion", "phi", "E")})
+        sampled = {k: funcs[k] for k in ("c_cation", "c_anion", "phi", "E")}
+        if self.problem.i0_factor is not None:  # Frumkin factor of the charged sites (P1)
+            sampled["i0_factor"] = self.problem.i0_factor
+        s = self.sampler.sample(sampled)
         if s is None:
             return None
-        p = self.problem.params
-        V_T = self.problem.scales.thermal_voltage
-        eta = -s["phi"]  # phi_s - phi_l with the Li grounded
-        i_bv = butler_volmer.reaction_current(
-            p.kinetics, p.i0, eta / V_T, s["c_cation"] / p.reference_concentration,
-            p.alpha_a, p.alpha_c,
-        )
+        i_bv = electrode_reaction_current(self.problem, s)
+        s.pop("i0_factor", None)
         s["i_n"] = -i_bv  # plating positive
-        s["eta"] = eta
+        s["eta"] = -s["phi"]  # phi_s - phi_l with the Li grounded
         return s
 
     def write(self, t: float, sim, extra_scalars: dict) -> dict:
@@ -163,10 +151,12 @@ def run_case(
 
     # --- set-up (nothing written yet) -------------------------------------------------------------
     bundle = build_mesh(case, comm)
-    params = ModelParameters.from_case(case)
+    params = ModelParameters.from_case(
+        case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
+    )
     problem = ElectroneutralProblem(
         bundle.mesh, bundle.facet_tags, params, markers=bundle.markers,
-        projected_area=bundle.projected_area,
+        projected_area=bundle.projected_area, cell_tags=bundle.cell_tags,
     )
     newton = BorderedNewton(
         problem, rtol=case.solver.snes_rtol, atol=case.solver.snes_atol,
@@ -181,7 +171,7 @@ def run_case(
     )
     sim = Simulation(problem, newton, stepsize)
 
-    # --- output folder ------------------------------------------------------------------------------
+    # --- output folder ---------------------------------------------------------------------------
     if comm.rank == 0:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "case.resolved.toml").write_text(to_toml(case))
@@ -236,6 +226,7 @@ def run_case(
 
     if status == "finished" and not case.time.steady:
         save_checkpoint(out_dir / "checkpoint", sim, comm)
+    separator_metrics = _separator_metrics(params, logger)
     wall = time.perf_counter() - wall0
     extra = {
         "status": status,
@@ -253,6 +244,7 @@ def run_case(
         "cells": bundle.n_cells,
         "h_min": bundle.h_min,
         "t_end": sim.t,
+        **separator_metrics,
     }
     metrics = outputs.metrics.to_dict(extra)
     if comm.rank == 0:
@@ -271,6 +263,29 @@ def _none(obj):
     if isinstance(obj, np.generic):
         return obj.item()
     return None
+
+
+def _separator_metrics(params, logger) -> dict:
+    """Virtual measurement of the separator as simulated (depsim.virtual): its effective
+    transference number (Hittorf) and conductivity at c0; {} without a separator."""
+    if params.separator is None:
+        return {}
+    from depsim.virtual import measure_separator
+
+    try:
+        m = measure_separator(params.separator, params.c0, params.temperature, steady=False)
+    except Exception as exc:  # a diagnostic must not fail the run
+        logger.warning("virtual separator measurement failed: %s", exc)
+        return {"separator_transference_number": None, "separator_conductivity": None}
+    logger.info(
+        "separator as simulated: t+ = %.4g, conductivity = %.4g S/m (Donnan potential %.4g mV)",
+        m.transference_number, m.conductivity, 1e3 * m.donnan_potential,
+    )
+    return {
+        "separator_transference_number": m.transference_number,
+        "separator_conductivity": m.conductivity,
+        "separator_donnan_potential": m.donnan_potential,
+    }
 
 
 def _scalars(problem, sim) -> dict:

@@ -5,6 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from depsim.physics import electrolyte
+from depsim.physics import separator as separator_physics
+from depsim.physics.sites import SiteSpec
+
+
+@dataclass(frozen=True)
+class RegionProperties:
+    """Transport properties of one region (SI).
+
+    Attributes
+    ----------
+    D_cation, D_anion: effective ionic diffusivities [m^2/s] (superficial fluxes).
+    porosity: storage factor eps_p [-].
+    fixed_charge: X [mol/m^3 of pore volume], signed: c- = c+ + X (X < 0: negative matrix).
+    """
+
+    D_cation: float
+    D_anion: float
+    porosity: float = 1.0
+    fixed_charge: float = 0.0
+
+    @property
+    def transference_number(self) -> float:
+        """t+ = D+/(D+ + D-) of the uncharged pore liquid [-]."""
+        return electrolyte.transference_number(self.D_cation, self.D_anion)
+
+    def conductivity(self, c0: float, temperature: float) -> float:
+        """Nernst–Einstein conductivity at c0 (ideal Donnan with a fixed charge) [S/m]."""
+        return separator_physics.donnan_conductivity(
+            self.D_cation, self.D_anion, c0, self.fixed_charge, temperature
+        )
 
 
 @dataclass(frozen=True)
@@ -28,6 +58,14 @@ class ModelParameters:
     porosity: storage factor eps_p [-] (1 for free electrolyte).
     element_degree: Lagrange degree of (u, psi).
     length_scale: L0 [m] of the nondimensionalisation.
+    separator: :class:`RegionProperties` of the separator region, or None (no separator).
+        ``D_cation``, ``D_anion`` and ``porosity`` above are then those of the free electrolyte.
+    separator_fills_cell: True when the separator fills the whole cell (a case with
+        ``[separator]`` but no separator cells in the mesh); False: the separator is the cells
+        tagged SEPARATOR (:data:`depsim.geometry.markers.SEPARATOR`).
+    sites: charged sites along the Li (:class:`depsim.physics.sites.SiteSpec`), used by
+        ``kinetics = "frumkin"``.
+    relative_permittivity: eps_r of the electrolyte [-] (Frumkin / Grahame).
     """
 
     c0: float = 2500.0
@@ -46,6 +84,10 @@ class ModelParameters:
     porosity: float = 1.0
     element_degree: int = 1
     length_scale: float = 1.0e-6
+    separator: RegionProperties | None = None
+    separator_fills_cell: bool = False
+    sites: tuple[SiteSpec, ...] = ()
+    relative_permittivity: float = 20.0
 
     @property
     def reference_concentration(self) -> float:
@@ -58,16 +100,59 @@ class ModelParameters:
 
     @property
     def diffusivity_scale(self) -> float:
-        """D0 [m^2/s]: the larger ionic diffusivity."""
-        return max(self.D_cation, self.D_anion)
+        """D0 [m^2/s]: the largest ionic diffusivity of the regions present."""
+        values = [self.D_cation, self.D_anion]
+        if self.separator is not None:
+            values = [self.separator.D_cation, self.separator.D_anion]
+            if not self.separator_fills_cell:
+                values += [self.D_cation, self.D_anion]
+        return max(values)
+
+    @property
+    def electrolyte_region(self) -> RegionProperties:
+        """Properties of the free-electrolyte region (no fixed charge)."""
+        return RegionProperties(self.D_cation, self.D_anion, self.porosity, 0.0)
+
+    @property
+    def has_fixed_charge(self) -> bool:
+        return self.separator is not None and self.separator.fixed_charge != 0.0
+
+    @property
+    def frumkin_sites(self) -> bool:
+        """True when the kinetics carry a position-dependent Frumkin factor."""
+        from depsim.physics.sites import has_charge
+
+        return self.kinetics == "frumkin" and has_charge(self.sites)
 
     def with_(self, **changes) -> ModelParameters:
         return replace(self, **changes)
 
     @classmethod
-    def from_case(cls, case) -> ModelParameters:
-        """Resolve a validated :class:`depsim.case.Case` into solver parameters."""
+    def from_case(cls, case, mesh_has_separator: bool | None = None) -> ModelParameters:
+        """Resolve a validated :class:`depsim.case.Case` into solver parameters.
+
+        ``mesh_has_separator``: whether the mesh has cells tagged SEPARATOR (None: assume so
+        exactly when the case has ``[geometry.separator]``). A ``[separator]`` without separator
+        cells fills the whole cell.
+        """
         D_plus, D_minus = case.diffusivities()
+        sep_props, fills, sites = None, False, ()
+        sep = case.separator
+        if sep is not None:
+            Dsp, Dsm = case.separator_diffusivities()
+            porosity = float(sep.porosity if sep.porosity is not None else 1.0)
+            sep_props = RegionProperties(
+                D_cation=Dsp,
+                D_anion=Dsm,
+                porosity=porosity,
+                fixed_charge=separator_physics.fixed_charge_concentration(
+                    sep.fixed_charge, porosity
+                ),
+            )
+            if mesh_has_separator is None:
+                mesh_has_separator = case.geometry.separator is not None
+            fills = not mesh_has_separator
+            sites = tuple(SiteSpec.from_case(s) for s in sep.sites)
         return cls(
             c0=case.electrolyte.concentration,
             temperature=case.electrolyte.temperature,
@@ -83,4 +168,8 @@ class ModelParameters:
             potential=case.operation.potential,
             counter=case.operation.counter,
             element_degree=case.model.element_degree,
+            separator=sep_props,
+            separator_fills_cell=fills,
+            sites=sites,
+            relative_permittivity=case.electrolyte.relative_permittivity,
         )

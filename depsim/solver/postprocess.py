@@ -3,13 +3,18 @@
 ==========  ============  =====================================================================
 name        unit          definition
 ==========  ============  =====================================================================
-c_cation    mol/m^3       c0 exp(u)
-c_anion     mol/m^3       equal to c_cation (electroneutral)
+c_cation    mol/m^3       c0 exp(u) (with a fixed charge X: c0 s e^-zeta, the pore value)
+c_anion     mol/m^3       equal to c_cation (electroneutral); c_cation + X in a charged region
 phi         V             electrolyte potential with the bottom Li grounded: phi_l - phi_s
 eta         V             local overpotential the Li would see, phi_s - phi_l = -phi
 current     A/m^2         electrolyte current density F (N+ - N-) (lumped L2 projection)
 E           V/m           electric field -grad phi (lumped L2 projection)
 ==========  ============  =====================================================================
+
+With a fixed charge, c_cation, c_anion and phi jump at the interface of a charged region (Donnan);
+the nodal P1 fields take the charged side's value at interface nodes (so on a Li surface covered
+by a charged separator they are the pore values the kinetics see). E is the cell-wise gradient:
+the Donnan jump itself (a surface dipole) is not in it.
 
 Expressions and projection forms are compiled once; :meth:`OutputFields.update` only evaluates.
 """
@@ -19,10 +24,9 @@ from __future__ import annotations
 import basix.ufl
 import dolfinx.fem as fem
 import dolfinx.fem.petsc as fem_petsc
+import numpy as np
 import ufl
 from petsc4py import PETSc
-
-from depsim.physics import nernst_planck
 
 FIELDS = ("c_cation", "c_anion", "phi", "eta", "current", "E")
 
@@ -40,21 +44,23 @@ class OutputFields:
             mesh, basix.ufl.element("Lagrange", mesh.basix_cell(), 1, shape=(gdim,))
         )
         sc = pb.scales
-        u, psi = pb.u_expr, pb.psi_expr
         V_T = sc.thermal_voltage
         pts = self.V.element.interpolation_points
-        c_expr = sc.concentration * ufl.exp(u)
-        phi_expr = V_T * (psi - pb.psi_s)  # psi_s = -V_hat
+        c_plus, c_minus, psi_nodal = pb.nodal_species()
+        phi_expr = V_T * (psi_nodal - pb.psi_s)  # psi_s = -V_hat
         self.functions: dict[str, fem.Function] = {}
         self._expressions: list[tuple[fem.Function, fem.Expression]] = []
         self._projections: list[tuple[fem.Function, fem.Form]] = []
-        scalar = {"c_cation": c_expr, "c_anion": c_expr, "phi": phi_expr, "eta": -phi_expr}
-        L0 = pb.L0
+        scalar = {
+            "c_cation": sc.concentration * c_plus,
+            "c_anion": sc.concentration * c_minus,
+            "phi": phi_expr,
+            "eta": -phi_expr,
+        }
+        # the problem's fluxes are in grad_hat = L0 grad: j0 (N+ - N-) is the current density
         vector = {
-            "current": sc.current_density
-            * nernst_planck.current_density(u, psi, pb.d_plus, pb.d_minus)
-            * L0,  # grad_hat = L0 grad
-            "E": (V_T / sc.length) * nernst_planck.electric_field(psi) * L0,
+            "current": sc.current_density * (pb.N_plus - pb.N_minus),
+            "E": -(V_T / sc.length) * pb.L0 * ufl.grad(pb.psi_phys_expr),
         }
         for name in names:
             if name in scalar:
@@ -103,3 +109,27 @@ class OutputFields:
             f.x.array[:n] = self._work.array_r
             f.x.scatter_forward()
         return self.functions
+
+
+def electrode_reaction_current(problem, samples: dict) -> np.ndarray:
+    """Reaction current density i_BV [A/m^2] (anodic positive) at sampled electrode nodes.
+
+    ``samples`` holds nodal values along the Li (as from
+    :class:`depsim.output.ElectrodeSampler`): ``c_cation``, ``c_anion``, ``phi`` (Li grounded) and,
+    when the problem has charged sites (``problem.i0_factor`` not None), ``i0_factor``. The law
+    is the solver's (:meth:`ElectroneutralProblem.reaction_current`): Butler–Volmer/Frumkin with
+    the pore c+ and phi_l; the ``linear`` law with a fixed charge measures the overpotential from
+    the Li's equilibrium with the pore liquid (phi_l - V_T zeta, zeta = ln(sqrt(c+ c-)/c+)).
+    """
+    from depsim.physics import butler_volmer
+
+    p = problem.params
+    V_T = problem.scales.thermal_voltage
+    i0 = p.i0 * np.asarray(samples["i0_factor"]) if problem.i0_factor is not None else p.i0
+    eta = -np.asarray(samples["phi"])  # phi_s - phi_l with the Li grounded
+    if p.kinetics == "linear" and problem.x_hat is not None:
+        eta = eta + V_T * 0.5 * np.log(np.asarray(samples["c_anion"]) / samples["c_cation"])
+    return butler_volmer.reaction_current(
+        p.kinetics, i0, eta / V_T, np.asarray(samples["c_cation"]) / p.reference_concentration,
+        p.alpha_a, p.alpha_c,
+    )

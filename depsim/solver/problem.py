@@ -13,6 +13,18 @@ recompiled in the time loop. ``init = 1`` replaces the salt equation by u = u_n 
 consistent initial potential (phi is algebraic, an index-1 DAE); ``a0 = a1 = a2 = 0`` gives the
 steady problem.
 
+Regions and fixed charge (:mod:`depsim.physics.separator`). Without a separator, or with a
+separator filling the whole cell, the coefficients d+, d-, porosity (and the fixed charge) are
+Constants. With a separator layer they are DG0 Functions set from the mesh's cell tags
+(SEPARATOR cells get the separator's values, all others the free electrolyte's). With a fixed
+charge X the first unknown is u = ln(s/c0) with s = sqrt(c+ c-) and the second is chi = psi - zeta,
+zeta = asinh(X/(2s)): the cation and anion electrochemical potentials u + chi and u - chi are
+continuous, so continuous (u, chi) give exact Donnan jumps of c+-, psi at region interfaces.
+Without fixed charge zeta = 0 and the forms are the plain electroneutral ones.
+
+Frumkin kinetics with charged sites (:mod:`depsim.physics.frumkin`): the exchange current density
+on the bottom Li is i0 f(x), f a P1 Function interpolated from the sites' sigma(x) at c0.
+
 Forms are compiled once here; :class:`depsim.solver.newton.BorderedNewton` solves them.
 """
 
@@ -23,14 +35,18 @@ from dataclasses import dataclass
 import basix.ufl
 import dolfinx.fem as fem
 import dolfinx.fem.petsc  # noqa: F401
+import dolfinx.la
 import numpy as np
 import ufl
 from dolfinx import default_scalar_type
 from mpi4py import MPI
 
+from depsim.geometry import markers as region_markers
 from depsim.physics import butler_volmer
+from depsim.physics import separator as separator_physics
 from depsim.physics.constants import FARADAY
 from depsim.physics.scaling import Scales
+from depsim.physics.sites import exchange_current_factor_profile
 from depsim.solver.parameters import ModelParameters
 
 ELECTRODE = 1
@@ -63,6 +79,14 @@ class ElectroneutralProblem:
     markers: facet marker values.
     projected_area: projected electrode area [m^(d-1)] used to turn the applied current density
         into a total current (default: the mesh's bounding-box extent across the electrode).
+    cell_tags: cell MeshTags with SEPARATOR (2) cells; needed when ``params.separator`` is a
+        layer (``separator_fills_cell`` False).
+
+    Attributes (besides the forms): ``d_plus``, ``d_minus``, ``porosity`` (Constants, or DG0
+    Functions with a separator layer), ``x_hat`` (fixed charge X/c0: None, Constant or DG0),
+    ``i0_factor`` (P1 Frumkin factor on the bottom Li, or None), ``c_plus_expr``,
+    ``c_minus_expr``, ``psi_phys_expr`` (cell-wise c+/c0, c-/c0 and phi_l/V_T),
+    ``N_plus``/``N_minus`` (dimensionless fluxes).
     """
 
     def __init__(
@@ -72,8 +96,10 @@ class ElectroneutralProblem:
         params: ModelParameters,
         markers: dict[str, int] | None = None,
         projected_area: float | None = None,
+        cell_tags=None,
     ):
         self.mesh = mesh
+        self.cell_tags = cell_tags
         self.facet_tags = facet_tags
         self.params = params
         self.markers = {"electrode": ELECTRODE, "top": TOP, **(markers or {})}
@@ -115,12 +141,11 @@ class ElectroneutralProblem:
         self.V_hat = const(p.potential / sc.thermal_voltage)
         self.i_app_hat = const(p.current_density / sc.current_density)
 
-        # material coefficients (Constants now; region-wise DG0 functions plug in here)
-        self.d_plus = const(p.D_cation / sc.diffusivity)
-        self.d_minus = const(p.D_anion / sc.diffusivity)
-        self.porosity = const(p.porosity)
+        # material coefficients: Constants, or region-wise DG0 functions with a separator layer
+        self._setup_regions(cell_tags, const)
         self.k0_hat = const(p.i0 / sc.current_density)
         self.c0_over_cref = const(p.c0 / p.reference_concentration)
+        self.i0_factor = self._frumkin_factor() if p.frumkin_sites else None
 
         # scaled measures: grad_hat = L0 grad, dx_hat = dx / L0^d, ds_hat = ds / L0^(d-1)
         self.L0 = const(L0)
@@ -134,16 +159,22 @@ class ElectroneutralProblem:
         def grad_hat(f):
             return self.L0 * ufl.grad(f)
 
-        c = ufl.exp(u)
+        ions = separator_physics.ion_concentrations_ufl
+        c_plus, c_minus, zeta = ions(u, self.x_hat)
+        self.c_plus_expr, self.c_minus_expr = c_plus, c_minus
+        self.psi_phys_expr = psi + zeta
         # --- kinetics on the bottom Li (psi_s = -V_hat) ---------------------------------------
         self.psi_s = ufl.variable(-self.V_hat)
         self.i_hat = self.reaction_current(u, psi, self.psi_s)  # anodic positive
         # --- transport ----------------------------------------------------------------------
         storage = self.porosity * (
-            self.a0 * c + self.a1 * ufl.exp(u_n) + self.a2 * ufl.exp(u_nm1)
+            self.a0 * c_plus
+            + self.a1 * ions(u_n, self.x_hat)[0]
+            + self.a2 * ions(u_nm1, self.x_hat)[0]
         ) / self.dt_hat
-        N_plus = -self.d_plus * c * grad_hat(u + psi)
-        N_minus = -self.d_minus * c * grad_hat(u - psi)
+        N_plus = -self.d_plus * c_plus * grad_hat(u + psi)
+        N_minus = -self.d_minus * c_minus * grad_hat(u - psi)
+        self.N_plus, self.N_minus = N_plus, N_minus
         F_salt = (storage * q - ufl.inner(N_plus, grad_hat(q))) * vs * dx
         F_salt -= self.i_hat * q * as_ * ds_e
         F_init = (u - u_n) * q * vs * dx
@@ -151,7 +182,7 @@ class ElectroneutralProblem:
         F_current -= self.i_hat * w * as_ * ds_e
         if self.closed:
             # counter Li on top with phi_s = 0: the same kinetics, same sign convention
-            self.i_hat_top = self.reaction_current(u, psi, const(0.0))
+            self.i_hat_top = self.reaction_current(u, psi, const(0.0), sites=False)
             F_salt -= self.i_hat_top * q * as_ * ds_t
             F_current -= self.i_hat_top * w * as_ * ds_t
         self.test_functions = (q, w)
@@ -190,13 +221,23 @@ class ElectroneutralProblem:
                     self._top_psi_dofs = dofs[0]
         self.u_dofs = np.asarray(self.W.sub(0).collapse()[1], dtype=np.int32).reshape(-1)
         self.psi_dofs = np.asarray(self.W.sub(1).collapse()[1], dtype=np.int32).reshape(-1)
-        # electrode dofs of u, for the surface concentration
+        # electrode dofs of u, for the surface concentration (and X there, for c+ = s e^-zeta)
         fdim = tdim - 1
         e_facets = facet_tags.find(self.markers["electrode"])
-        self._electrode_dofs_u = fem.locate_dofs_topological(self.W.sub(0), fdim, e_facets)
+        V0, _ = self.W.sub(0).collapse()
+        dofs_W, dofs_V0 = fem.locate_dofs_topological((self.W.sub(0), V0), fdim, e_facets)
+        self._electrode_dofs_u = dofs_W
+        self._electrode_x_hat = None
+        if self.x_hat is not None:
+            if isinstance(self.x_nodal, fem.Function):
+                xv = fem.Function(V0)
+                xv.interpolate(self.x_nodal)
+                self._electrode_x_hat = xv.x.array[dofs_V0].copy()
+            else:
+                self._electrode_x_hat = np.full(len(dofs_V0), float(self.x_nodal.value))
 
         # --- diagnostics (compiled once) --------------------------------------------------------
-        self._salt_form = fem.form(self.porosity * c * vs * dx)
+        self._salt_form = fem.form(self.porosity * c_plus * vs * dx)
         self._electrode_measure = self._assemble(fem.form(_one(mesh) * as_ * ds_e))
 
     # ------------------------------------------------------------------------------------------
@@ -216,14 +257,97 @@ class ElectroneutralProblem:
             self.F_current_ufl = self.F_current_ufl + current
         self._compile_residual()
 
-    def reaction_current(self, u, psi, psi_s):
-        """Dimensionless i_BV / j0 at a Li surface held at psi_s (anodic positive)."""
+    def reaction_current(self, u, psi, psi_s, sites: bool = True):
+        """Dimensionless i_BV / j0 at a Li surface held at psi_s (anodic positive).
+
+        ``u``, ``psi``: the unknowns (u = ln(s/c0), psi = chi; psi = phi_l/V_T without fixed
+        charge). With a fixed charge, Butler–Volmer sees the pore values c+ = s e^-zeta and
+        eta = psi_s - (chi + zeta); the ``linear`` law uses eta = psi_s - chi (overpotential from
+        the Li's equilibrium with the pore liquid at s = c0, which includes the Donnan potential).
+        ``sites``: apply the Frumkin factor of the charged sites (bottom Li only).
+        """
         p = self.params
-        eta_hat = psi_s - psi
-        c_hat = ufl.exp(u) * self.c0_over_cref
+        k0 = self.k0_hat
+        if sites and self.i0_factor is not None:
+            k0 = k0 * self.i0_factor
+        if self.x_hat is None or p.kinetics == "linear":
+            eta_hat = psi_s - psi
+            c_hat = ufl.exp(u) * self.c0_over_cref
+        else:
+            c_plus, _, zeta = separator_physics.ion_concentrations_ufl(u, self.x_hat)
+            eta_hat = psi_s - psi - zeta
+            c_hat = c_plus * self.c0_over_cref
         return butler_volmer.reaction_current(
-            p.kinetics, self.k0_hat, eta_hat, c_hat, p.alpha_a, p.alpha_c, backend=butler_volmer.UFL
+            p.kinetics, k0, eta_hat, c_hat, p.alpha_a, p.alpha_c, backend=butler_volmer.UFL
         )
+
+    # --- regions, fixed charge, sites ------------------------------------------------------------
+    def _setup_regions(self, cell_tags, const) -> None:
+        """d+, d-, porosity and the fixed charge X/c0, as Constants or region-wise DG0."""
+        p, sc = self.params, self.scales
+        sep = p.separator
+        self.x_hat = None  # fixed charge X / c0 (None: none anywhere)
+        self.x_nodal = None  # P1 (or Constant) X/c0 at nodes, charged side wins at interfaces
+        self.separator_layer = sep is not None and not p.separator_fills_cell
+        if not self.separator_layer:
+            reg = p.electrolyte_region if sep is None else sep
+            self.d_plus = const(reg.D_cation / sc.diffusivity)
+            self.d_minus = const(reg.D_anion / sc.diffusivity)
+            self.porosity = const(reg.porosity)
+            if reg.fixed_charge != 0.0:
+                self.x_hat = const(reg.fixed_charge / p.c0)
+                self.x_nodal = self.x_hat
+            return
+        if cell_tags is None:
+            raise ValueError("a separator layer needs the mesh's cell_tags (SEPARATOR cells)")
+        mesh = self.mesh
+        Q = fem.functionspace(mesh, ("DG", 0))
+        sep_cells = cell_tags.find(region_markers.SEPARATOR)
+        sep_dofs = Q.dofmap.list[sep_cells, 0]
+        el = p.electrolyte_region
+
+        def dg0(name, v_el, v_sep):
+            f = fem.Function(Q, name=name)
+            f.x.array[:] = v_el
+            f.x.array[sep_dofs] = v_sep
+            f.x.scatter_forward()
+            return f
+
+        D0 = sc.diffusivity
+        self.d_plus = dg0("d_plus", el.D_cation / D0, sep.D_cation / D0)
+        self.d_minus = dg0("d_minus", el.D_anion / D0, sep.D_anion / D0)
+        self.porosity = dg0("porosity", el.porosity, sep.porosity)
+        if sep.fixed_charge != 0.0:
+            X_hat = sep.fixed_charge / p.c0
+            self.x_hat = dg0("fixed_charge", 0.0, X_hat)
+            # nodes touching a separator cell take the separator's X (assembled indicator)
+            V1 = fem.functionspace(mesh, ("Lagrange", 1))
+            ind = dg0("separator_indicator", 0.0, 1.0)
+            b = fem.assemble_vector(fem.form(ind * ufl.TestFunction(V1) * ufl.dx))
+            b.scatter_reverse(dolfinx.la.InsertMode.add)
+            b.scatter_forward()
+            self.x_nodal = fem.Function(V1, name="fixed_charge_nodal")
+            self.x_nodal.x.array[:] = np.where(b.array > 0.0, X_hat, 0.0)
+
+    def _frumkin_factor(self):
+        """P1 Function f(x) = exp(-alpha_a psi_d(sigma(x), c0)/V_T) of the charged sites."""
+        p = self.params
+        V1 = fem.functionspace(self.mesh, ("Lagrange", 1))
+        f = fem.Function(V1, name="i0_factor")
+        f.interpolate(
+            lambda x: exchange_current_factor_profile(
+                p.sites, x[0], p.c0, p.relative_permittivity, p.temperature, p.alpha_a
+            )
+        )
+        f.x.scatter_forward()
+        return f
+
+    def nodal_species(self):
+        """UFL (c+/c0, c-/c0, phi_l/V_T) with the fixed charge taken at the nodes (the charged
+        side at a Donnan interface), for interpolation into P1 output fields."""
+        u, psi = self.u_expr, self.psi_expr
+        c_plus, c_minus, zeta = separator_physics.ion_concentrations_ufl(u, self.x_nodal)
+        return c_plus, c_minus, psi + zeta
 
     def _assemble(self, form) -> float:
         return self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
@@ -283,15 +407,20 @@ class ElectroneutralProblem:
         return A_hat_mean * self.scales.current_density
 
     def salt_amount(self) -> float:
-        """Total salt int eps c dx [mol per m^(3-d)]."""
+        """Total salt int eps c+ dx [mol per m^(3-d)] (the cation amount; with a fixed charge the
+        anion amount differs from it by the constant int eps X dx)."""
         L0 = self.scales.length
         return self._assemble(self._salt_form) * self.scales.concentration * L0 ** self.gdim
 
     def surface_concentration_min(self) -> float:
         """min c+ over the electrode nodes [mol/m^3]."""
         vals = self.U.x.array[self._electrode_dofs_u]
-        local = np.min(vals) if vals.size else np.inf
-        return float(np.exp(self.comm.allreduce(local, op=MPI.MIN)) * self.params.c0)
+        if self._electrode_x_hat is None:
+            local = np.min(vals) if vals.size else np.inf
+            return float(np.exp(self.comm.allreduce(local, op=MPI.MIN)) * self.params.c0)
+        c_plus, _ = separator_physics.donnan_concentrations(np.exp(vals), self._electrode_x_hat)
+        local = float(np.min(c_plus)) if c_plus.size else np.inf
+        return float(self.comm.allreduce(local, op=MPI.MIN) * self.params.c0)
 
     def salt_inflow(self) -> float:
         """Salt entering through the boundaries [mol/s per m^(3-d)], consistent with the
