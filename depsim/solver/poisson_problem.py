@@ -1,0 +1,580 @@
+"""The Poisson–Nernst–Planck (PNP) / Butler–Volmer problem (``model.charge = "poisson"``).
+
+Unknowns (mixed P_k x P_k x P_k): u+ = ln(c+/c0), u- = ln(c-/c0) and psi = phi_l / V_T,
+dimensionless (:mod:`depsim.physics.scaling`), plus the galvanostatic cell potential
+V_hat = V / V_T as a global unknown, exactly as in
+:class:`~depsim.solver.problem.ElectroneutralProblem` (same gauge: phi_l = 0 on the reservoir top,
+phi_s = -V on the bottom Li; outputs shift by +V so the bottom Li sits at 0 V). The public
+interface is the electroneutral problem's, so :class:`~depsim.solver.newton.BorderedNewton`,
+:class:`~depsim.solver.simulation.Simulation` and the checkpoints work unchanged.
+
+Equations, tested with (q+, q-, w), in scaled measures (dx_hat = dx / L0^d, grad_hat = L0 grad)::
+
+    cation:   eps (a0 c+ + a1 c+^n + a2 c+^{n-1}) / dt_hat q+ - N+ . grad q+   dx_hat
+              - i_hat q+                                                          ds_e
+    anion:    eps (a0 c- + ...) / dt_hat q- - N- . grad q-                       dx_hat
+    Poisson:  kappa_hat grad psi . grad w - (c+ - c- + z_X X_hat) w              dx_hat
+              - sigma_hat w   ds (charged exterior facets)   - sigma_hat w  dS (internal facets)
+
+with N± = -d± c± grad_hat(u± ± psi), kappa_hat = 2 (lambda_D/L0)^2, sigma_hat = sigma/(F c0 L0)
+(:mod:`depsim.physics.poisson`). At the bottom Li: Butler–Volmer with the cation concentration
+and the electrolyte potential at the surface (the same :func:`butler_volmer.reaction_current`),
+N+ . n = -i_BV / F, N- . n = 0, and no Stern layer: the Li carries no charge of its own, so
+eps grad phi . n = sigma there (0 unless a surface charge is given on the electrode tag). The
+surface concentration and potential in the kinetics are those at the reaction plane, so a charged
+electrode gets the Frumkin correction from the resolved diffuse layer. Reservoir top: c± = c0,
+phi = 0. Other boundaries: zero flux, eps grad phi . n = sigma (0 by default).
+
+Initial state (``init = 1``): the Poisson–Boltzmann equilibrium with the reservoir, i.e. the
+species equations are replaced by u± = ∓psi (uniform electrochemical potentials) and solved with
+the Poisson equation. This is the consistent initial state of the PNP system at rest (the double
+layers at charged surfaces and the Donnan potential of fixed charge are in place before the
+current starts); in galvanostatic mode the cell potential is solved with it so that the
+Butler–Volmer current of that state equals the applied current. ``a0 = a1 = a2 = 0`` gives the
+steady problem.
+
+Scope: a reservoir top (``counter = "reservoir"``) only — a closed cell has no reservoir to
+define the equilibrium and its Poisson problem is pure Neumann; it is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import basix.ufl
+import dolfinx.fem as fem
+import dolfinx.fem.petsc  # noqa: F401
+import numpy as np
+import ufl
+from dolfinx import default_scalar_type
+from dolfinx.mesh import exterior_facet_indices
+from mpi4py import MPI
+
+from depsim.errors import CaseError
+from depsim.geometry import debye as debye_mesh
+from depsim.physics import butler_volmer
+from depsim.physics import poisson as pnp
+from depsim.physics.constants import FARADAY
+from depsim.physics.electrolyte import debye_length
+from depsim.physics.scaling import Scales
+from depsim.solver.problem import GlobalConstraint
+
+log = logging.getLogger("depsim")
+
+ELECTRODE = 1
+TOP = 2
+ELECTRODE_MODES = ("reaction", "blocking")
+
+__all__ = ["PoissonNernstPlanckProblem"]
+
+
+class PoissonNernstPlanckProblem:
+    """Binary-salt PNP transport with Butler–Volmer kinetics on the bottom Li.
+
+    Parameters
+    ----------
+    mesh: dolfinx mesh, coordinates in metres.
+    facet_tags: facet MeshTags with the electrode (``markers["electrode"]``) and top
+        (``markers["top"]``) boundaries and any charged facets.
+    params: :class:`~depsim.solver.parameters.ModelParameters` (SI). ``counter`` must be
+        "reservoir".
+    markers: facet marker values (names -> tags).
+    projected_area: projected electrode area [m^(d-1)] (default: the bounding-box extent).
+    relative_permittivity: eps_r [-], a float or a UFL expression (e.g. a DG0 function per
+        region); default ``params.relative_permittivity`` if the parameters have it, else 20.
+    fixed_charge: X [mol/m^3], the concentration of fixed charged groups (float, DG0 function or
+        UFL expression), charge z_X F X per volume. A case's volume charge rho_X [C/m^3] is
+        X = rho_X / (z_X F).
+    fixed_charge_valence: z_X (default -1: a negatively charged matrix).
+    surface_charge: ``{tag or name: sigma}`` [C/m^2] (float, or UFL expression in SI). Exterior
+        facets get eps grad phi . n = sigma, internal facets a jump of sigma in the normal
+        displacement; both as ``+ int sigma w ds`` (``dS``). Refused on the top (phi prescribed).
+        Float values are held in Constants: ``self.sigma[tag].value = ...`` changes them without
+        recompiling (continuation in sigma).
+    electrode: "reaction" (Butler–Volmer, default) or "blocking" (no reaction: a charged or
+        inert wall; no galvanostatic constraint).
+    resolution: "warn" (default), "raise" or "off": check that the elements next to the
+        electrode and the charged facets are at most lambda_D / ``per_debye`` thick
+        (:func:`depsim.geometry.debye.check_mesh_resolution`).
+    cell_tags: cell MeshTags with SEPARATOR cells, for a separator layer.
+
+    From the parameters, when they carry them (``params.separator``, ``params.sites``): a
+    separator (:class:`~depsim.solver.parameters.RegionProperties`) gives d+, d-, porosity and
+    the signed fixed charge X_s (c- = c+ + X_s under electroneutrality, i.e. the Poisson source
+    c+ - c- + X_s) as Constants (separator filling the cell) or DG0 functions on the SEPARATOR
+    cells; charged sites along the Li give ``surface_charge = {"electrode": sigma(x)}`` (a P1
+    function) unless ``surface_charge`` is given. The sites' charge is then resolved, not put in
+    a Frumkin factor: ``kinetics = "frumkin"`` is Butler–Volmer at the reaction plane here, and
+    ``i0_factor`` is None.
+    """
+
+    def __init__(
+        self,
+        mesh,
+        facet_tags,
+        params,
+        markers: dict[str, int] | None = None,
+        projected_area: float | None = None,
+        *,
+        relative_permittivity=None,
+        fixed_charge=None,
+        fixed_charge_valence: float = -1.0,
+        surface_charge: dict | None = None,
+        electrode: str = "reaction",
+        resolution: str = "warn",
+        per_debye: float = debye_mesh.PER_DEBYE,
+        cell_tags=None,
+    ):
+        if params.counter != "reservoir":
+            raise CaseError(
+                "operation.counter",
+                "model.charge = 'poisson' needs a reservoir top: a closed cell has no reservoir "
+                "to fix the equilibrium (its Poisson problem is pure Neumann)",
+                params.counter,
+                "reservoir",
+            )
+        if electrode not in ELECTRODE_MODES:
+            raise ValueError(f"electrode must be one of {ELECTRODE_MODES}, got {electrode!r}")
+        self.mesh = mesh
+        self.facet_tags = facet_tags
+        self.params = params
+        self.markers = {"electrode": ELECTRODE, "top": TOP, **(markers or {})}
+        self.comm = mesh.comm
+        tdim = mesh.topology.dim
+        self.gdim = mesh.geometry.dim
+        self.tdim = tdim
+        mesh.topology.create_connectivity(tdim - 1, tdim)
+
+        p = params
+        self.scales = Scales(p.length_scale, p.diffusivity_scale, p.c0, p.temperature)
+        sc = self.scales
+        L0 = sc.length
+        if projected_area is None:
+            projected_area = _bounding_extent(mesh)
+        self.projected_area = projected_area
+        self.reacting = electrode == "reaction"
+        self.galvanostatic = p.mode == "galvanostatic" and self.reacting
+        self.closed = False
+
+        eps_r = relative_permittivity
+        if eps_r is None:
+            eps_r = getattr(p, "relative_permittivity", None) or 20.0
+        self.relative_permittivity = eps_r
+        eps_ref = float(eps_r) if isinstance(eps_r, int | float) else 20.0
+        self.debye_length = debye_length(p.c0, eps_ref, p.temperature)
+        """lambda_D [m] at c0 (with eps_r, or 20 when eps_r is an expression)."""
+
+        # --- spaces and unknowns -------------------------------------------------------------
+        P = basix.ufl.element("Lagrange", mesh.basix_cell(), p.element_degree)
+        self.W = fem.functionspace(mesh, basix.ufl.mixed_element([P, P, P]))
+        self.field_names = ("u_plus", "u_minus", "psi")  # the sub-spaces of W, in order
+        self.U = fem.Function(self.W, name="U")
+        self.U_n = fem.Function(self.W, name="U_n")
+        self.U_nm1 = fem.Function(self.W, name="U_nm1")
+        up, um, psi = ufl.split(self.U)
+        up_n, um_n, _ = ufl.split(self.U_n)
+        up_nm1, um_nm1, _ = ufl.split(self.U_nm1)
+        qp, qm, w = ufl.TestFunctions(self.W)
+        self.test_functions = (qp, qm, w)
+        self.u_plus_expr, self.u_minus_expr, self.psi_expr = up, um, psi
+        self.u_expr = up  # the cation, as ElectroneutralProblem.u_expr
+
+        def const(value):
+            return fem.Constant(mesh, default_scalar_type(value))
+
+        self.a0, self.a1, self.a2 = const(1.0), const(-1.0), const(0.0)
+        self.dt_hat = const(1.0)
+        self.init = const(0.0)
+        self.V_hat = const(p.potential / sc.thermal_voltage)
+        self.i_app_hat = const(p.current_density / sc.current_density)
+
+        self.cell_tags = cell_tags
+        self.d_plus = const(p.D_cation / sc.diffusivity)
+        self.d_minus = const(p.D_anion / sc.diffusivity)
+        self.porosity = const(p.porosity)
+        sep = getattr(p, "separator", None)
+        separator_fixed = None  # signed X_s / c0 of the separator (valence folded in)
+        if sep is not None:
+            if fixed_charge is not None:
+                raise ValueError("fixed charge given twice: as an argument and by params.separator")
+            separator_fixed = self._setup_separator(sep, cell_tags, const)
+        sites = getattr(p, "sites", ()) or ()
+        if surface_charge is None and any(s.surface_charge != 0 for s in sites):
+            surface_charge = {"electrode": self._site_charge(sites)}
+        self.k0_hat = const(p.i0 / sc.current_density)
+        self.c0_over_cref = const(p.c0 / p.reference_concentration)
+        if isinstance(eps_r, int | float):
+            self.kappa_hat = const(pnp.permittivity_hat(float(eps_r), p.c0, p.temperature, L0))
+        else:
+            self.kappa_hat = pnp.permittivity_hat(eps_r, p.c0, p.temperature, L0)
+        self.z_fixed = const(fixed_charge_valence)
+        if separator_fixed is not None:
+            self.fixed_hat = separator_fixed
+            self.z_fixed = const(1.0)
+        elif fixed_charge is None:
+            self.fixed_hat = None
+        elif isinstance(fixed_charge, int | float):
+            self.fixed_hat = const(float(fixed_charge) / p.c0)
+        else:
+            self.fixed_hat = fixed_charge / p.c0
+
+        # scaled measures
+        self.L0 = const(L0)
+        self.vol_scale = const(L0 ** (-tdim))
+        self.area_scale = const(L0 ** (-(tdim - 1)))
+        self.dx = ufl.Measure("dx", domain=mesh)
+        self.ds = ufl.Measure("ds", domain=mesh, subdomain_data=facet_tags)
+        self.dS = ufl.Measure("dS", domain=mesh, subdomain_data=facet_tags)
+        vs, as_ = self.vol_scale, self.area_scale
+        dx, ds_e = self.dx, self.ds(self.markers["electrode"])
+
+        def grad_hat(f):
+            return self.L0 * ufl.grad(f)
+
+        self.grad_hat = grad_hat
+        cp, cm = ufl.exp(up), ufl.exp(um)
+
+        # --- kinetics on the bottom Li (psi_s = -V_hat) -----------------------------------------
+        self.psi_s = ufl.variable(-self.V_hat)
+        self.i_hat = self.reaction_current(up, psi, self.psi_s)  # anodic positive
+
+        # --- transport ----------------------------------------------------------------------------
+        def storage(c, c_n, c_nm1):
+            return self.porosity * (self.a0 * c + self.a1 * c_n + self.a2 * c_nm1) / self.dt_hat
+
+        N_plus = pnp.cation_flux(up, psi, self.d_plus, grad_hat)
+        N_minus = pnp.anion_flux(um, psi, self.d_minus, grad_hat)
+        self.N_plus, self.N_minus = N_plus, N_minus
+        F_cation = (
+            storage(cp, ufl.exp(up_n), ufl.exp(up_nm1)) * qp - ufl.inner(N_plus, grad_hat(qp))
+        ) * vs * dx
+        if self.reacting:
+            F_cation -= self.i_hat * qp * as_ * ds_e
+        F_anion = (
+            storage(cm, ufl.exp(um_n), ufl.exp(um_nm1)) * qm - ufl.inner(N_minus, grad_hat(qm))
+        ) * vs * dx
+
+        # --- Poisson ----------------------------------------------------------------------------
+        self.rho_hat = pnp.charge_density(up, um, self.fixed_hat, self.z_fixed)
+        F_poisson = pnp.poisson_residual(psi, w, self.rho_hat, self.kappa_hat, grad_hat) * vs * dx
+        self.sigma: dict[int, object] = {}
+        self._sigma_exterior: dict[int, bool] = {}
+        for key, value in (surface_charge or {}).items():
+            tag = self.markers[key] if isinstance(key, str) else int(key)
+            exterior = self._classify_charged_facets(tag, key)
+            sig = const(float(value)) if isinstance(value, int | float) else value
+            self.sigma[tag] = sig
+            self._sigma_exterior[tag] = exterior
+            s_hat = pnp.surface_charge_hat(sig, p.c0, L0)
+            if exterior:
+                F_poisson -= s_hat * w * as_ * self.ds(tag)
+            else:
+                F_poisson -= s_hat * w("+") * as_ * self.dS(tag)
+        F_init = pnp.boltzmann_residual(up, um, psi, qp, qm) * vs * dx
+        # names shared with ElectroneutralProblem for the output code (postprocess, run)
+        self.c_plus_expr, self.c_minus_expr, self.psi_phys_expr = cp, cm, psi
+        self.i0_factor = None  # charged sites are resolved as surface charge, no Frumkin factor
+        self.x_hat = None  # no electroneutral Donnan correction: the Donnan potential is resolved
+        self.F_cation_ufl, self.F_anion_ufl = F_cation, F_anion
+        self.F_poisson_ufl, self.F_init_ufl = F_poisson, F_init
+        self._compile_residual()
+
+        # --- galvanostatic constraint (bordered Newton) ------------------------------------------
+        self.constraint: GlobalConstraint | None = None
+        A_hat = const(projected_area * L0 ** (-(tdim - 1)))
+        self._G_current = fem.form((self.i_hat / A_hat) * as_ * ds_e)
+        if self.galvanostatic:
+            G = (self.i_hat / A_hat) * as_ * ds_e
+            di_dpsis = ufl.diff(self.i_hat, self.psi_s)  # d psi_s / dV = -1
+            self.constraint = GlobalConstraint(
+                G=self._G_current,
+                r=fem.form(ufl.derivative(G, self.U, ufl.TestFunction(self.W))),
+                b=fem.form(di_dpsis * qp * (1.0 - self.init) * as_ * ds_e),
+                d=fem.form(-(di_dpsis / A_hat) * as_ * ds_e),
+            )
+
+        # --- Dirichlet conditions (reservoir top): c± = c0, phi = 0 ------------------------------
+        fdim = tdim - 1
+        top_facets = facet_tags.find(self.markers["top"])
+        self.bcs = []
+        self._top_dofs = []
+        for i in range(3):
+            Vi, _ = self.W.sub(i).collapse()
+            dofs = fem.locate_dofs_topological((self.W.sub(i), Vi), fdim, top_facets)
+            self.bcs.append(fem.dirichletbc(fem.Function(Vi), dofs, self.W.sub(i)))
+            self._top_dofs.append(dofs[0])
+        sub_dofs = [
+            np.asarray(self.W.sub(i).collapse()[1], dtype=np.int32).reshape(-1) for i in range(3)
+        ]
+        self.u_plus_dofs, self.u_minus_dofs, self.psi_dofs = sub_dofs
+        # both log-concentrations: Simulation caps their change per step
+        self.u_dofs = np.concatenate([self.u_plus_dofs, self.u_minus_dofs])
+        e_facets = facet_tags.find(self.markers["electrode"])
+        self._electrode_dofs_u = fem.locate_dofs_topological(self.W.sub(0), fdim, e_facets)
+
+        # --- diagnostics (compiled once) ----------------------------------------------------------
+        self._salt_form = fem.form(self.porosity * cm * vs * dx)
+        self._cation_form = fem.form(self.porosity * cp * vs * dx)
+        self._charge_form = fem.form(self.rho_hat * vs * dx)
+        self._electrode_measure = self._assemble(fem.form(const(1.0) * as_ * ds_e))
+
+        # --- Debye-length resolution next to the electrode and the charged facets ---------------
+        self.elements_per_debye = debye_mesh.check_mesh_resolution(
+            mesh,
+            facet_tags,
+            sorted({self.markers["electrode"], *self.sigma}),
+            self.debye_length,
+            per_debye=per_debye,
+            action=resolution,
+        )
+
+    # ------------------------------------------------------------------------------------------
+    def _setup_separator(self, sep, cell_tags, const):
+        """d+, d-, porosity from the separator (Constants when it fills the cell, DG0 on the
+        SEPARATOR cells otherwise); returns the signed fixed charge X_s / c0 or None."""
+        from depsim.geometry import markers as region_markers
+
+        p, sc = self.params, self.scales
+        D0 = sc.diffusivity
+        if getattr(p, "separator_fills_cell", False):
+            self.d_plus = const(sep.D_cation / D0)
+            self.d_minus = const(sep.D_anion / D0)
+            self.porosity = const(sep.porosity)
+            return const(sep.fixed_charge / p.c0) if sep.fixed_charge != 0.0 else None
+        if cell_tags is None:
+            raise ValueError("a separator layer needs the mesh's cell_tags (SEPARATOR cells)")
+        Q = fem.functionspace(self.mesh, ("DG", 0))
+        sep_dofs = Q.dofmap.list[cell_tags.find(region_markers.SEPARATOR), 0]
+
+        def dg0(name, v_el, v_sep):
+            f = fem.Function(Q, name=name)
+            f.x.array[:] = v_el
+            f.x.array[sep_dofs] = v_sep
+            f.x.scatter_forward()
+            return f
+
+        self.d_plus = dg0("d_plus", p.D_cation / D0, sep.D_cation / D0)
+        self.d_minus = dg0("d_minus", p.D_anion / D0, sep.D_anion / D0)
+        self.porosity = dg0("porosity", p.porosity, sep.porosity)
+        if sep.fixed_charge == 0.0:
+            return None
+        return dg0("fixed_charge", 0.0, sep.fixed_charge / p.c0)
+
+    def _site_charge(self, sites):
+        """P1 function sigma(x) [C/m^2] of the charged sites along the Li."""
+        from depsim.physics.sites import surface_charge_profile
+
+        V1 = fem.functionspace(self.mesh, ("Lagrange", 1))
+        f = fem.Function(V1, name="site_surface_charge")
+        f.interpolate(lambda x: surface_charge_profile(sites, x[0]))
+        f.x.scatter_forward()
+        return f
+
+    def _classify_charged_facets(self, tag: int, key) -> bool:
+        """True if the facets ``tag`` are exterior, False if internal; refuse Dirichlet facets,
+        empty and mixed groups."""
+        if tag == self.markers["top"]:
+            raise CaseError(
+                "surface_charge",
+                f"a surface charge on the top ({key!r}), where phi is prescribed (reservoir), "
+                "has no effect and is not allowed",
+                key,
+                "charged electrode, side, separator-interface or internal facets",
+            )
+        tdim = self.mesh.topology.dim
+        facets = self.facet_tags.find(tag)
+        top = self.facet_tags.find(self.markers["top"])
+        ext = exterior_facet_indices(self.mesh.topology)
+        n_owned = self.mesh.topology.index_map(tdim - 1).size_local
+        owned = facets[facets < n_owned]
+        is_ext = np.isin(owned, ext)
+        counts = np.array(
+            [int(is_ext.sum()), int((~is_ext).sum()), int(np.isin(owned, top).sum())],
+            dtype=np.int64,
+        )
+        self.comm.Allreduce(MPI.IN_PLACE, counts, op=MPI.SUM)
+        n_ext, n_int, n_top = (int(v) for v in counts)
+        if n_top:
+            raise CaseError(
+                "surface_charge",
+                f"facet group {key!r} shares {n_top} facets with the top, where phi is prescribed",
+                key,
+                "facets where phi is not prescribed",
+            )
+        if n_ext + n_int == 0:
+            raise CaseError("surface_charge", f"no facet carries the tag {key!r}", key)
+        if n_ext and n_int:
+            raise CaseError(
+                "surface_charge",
+                f"facet group {key!r} mixes exterior ({n_ext}) and internal ({n_int}) facets",
+                key,
+                "one group per kind",
+            )
+        return n_ext > 0
+
+    def _compile_residual(self) -> None:
+        species = self.F_cation_ufl + self.F_anion_ufl
+        F = (1.0 - self.init) * species + self.init * self.F_init_ufl + self.F_poisson_ufl
+        self.F_ufl = F
+        self.residual = fem.form(F)
+        self.jacobian = fem.form(ufl.derivative(F, self.U, ufl.TrialFunction(self.W)))
+
+    def add_terms(self, cation=None, anion=None, poisson=None) -> None:
+        """Add UFL terms (tested with ``self.test_functions`` = (q+, q-, w)) to the cation, anion
+        and Poisson equations and recompile — e.g. manufactured-solution sources. Call before
+        creating the Newton solver."""
+        if cation is not None:
+            self.F_cation_ufl = self.F_cation_ufl + cation
+        if anion is not None:
+            self.F_anion_ufl = self.F_anion_ufl + anion
+        if poisson is not None:
+            self.F_poisson_ufl = self.F_poisson_ufl + poisson
+        self._compile_residual()
+
+    def reaction_current(self, u_plus, psi, psi_s):
+        """Dimensionless i_BV / j0 at a Li surface held at psi_s (anodic positive), with the
+        cation concentration and potential at the surface."""
+        p = self.params
+        eta_hat = psi_s - psi
+        c_hat = ufl.exp(u_plus) * self.c0_over_cref
+        return butler_volmer.reaction_current(
+            p.kinetics, self.k0_hat, eta_hat, c_hat, p.alpha_a, p.alpha_c, backend=butler_volmer.UFL
+        )
+
+    def _assemble(self, form) -> float:
+        return self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
+
+    # --- time-stepping controls (as ElectroneutralProblem) -----------------------------------
+    def set_bdf(self, dt: float, dt_prev: float | None, order: int = 2) -> None:
+        """BDF coefficients for a step ``dt`` [s] after one of ``dt_prev`` [s] (order 1 when
+        ``dt_prev`` is None or ``order`` is 1; variable-step BDF2 otherwise)."""
+        self.init.value = 0.0
+        self.dt_hat.value = dt / self.scales.time
+        if dt_prev is None or order == 1:
+            a0, a1, a2 = 1.0, -1.0, 0.0
+        else:
+            om = dt / dt_prev
+            a0 = (1.0 + 2.0 * om) / (1.0 + om)
+            a1 = -(1.0 + om)
+            a2 = om * om / (1.0 + om)
+        self.a0.value, self.a1.value, self.a2.value = a0, a1, a2
+
+    def set_steady(self) -> None:
+        self.init.value = 0.0
+        self.a0.value = self.a1.value = self.a2.value = 0.0
+
+    def set_initialisation(self, on: bool) -> None:
+        """``on``: solve the Poisson–Boltzmann equilibrium (u± = ∓psi with Poisson)."""
+        self.init.value = 1.0 if on else 0.0
+
+    # --- state ----------------------------------------------------------------------------------
+    def set_uniform_state(self, c_hat: float = 1.0) -> None:
+        """u± = ln(c_hat), psi = 0 everywhere (and in the history)."""
+        for f in (self.U, self.U_n, self.U_nm1):
+            f.x.array[:] = 0.0
+            f.x.array[self.u_dofs] = np.log(c_hat)
+            f.x.scatter_forward()
+
+    def shift_history(self) -> None:
+        """After an accepted step: U_nm1 <- U_n <- U."""
+        self.U_nm1.x.array[:] = self.U_n.x.array
+        self.U_n.x.array[:] = self.U.x.array
+
+    @property
+    def cell_potential(self) -> float:
+        """Potential of the top relative to the grounded bottom Li [V]."""
+        return float(self.V_hat.value) * self.scales.thermal_voltage
+
+    @cell_potential.setter
+    def cell_potential(self, value: float) -> None:
+        self.V_hat.value = value / self.scales.thermal_voltage
+
+    # --- diagnostics ----------------------------------------------------------------------------
+    def electrode_current(self) -> float:
+        """Mean reaction current density on the bottom Li per projected area, i_BV [A/m^2]
+        (anodic positive; equals -i_app in galvanostatic mode; 0 for a blocking electrode)."""
+        if not self.reacting:
+            return 0.0
+        return self._assemble(self._G_current) * self.scales.current_density
+
+    def salt_amount(self) -> float:
+        """Total salt int eps c- dx [mol per m^(3-d)]: the anion amount (one anion per salt
+        unit; the cation also enters through the Li reaction)."""
+        return self._assemble(self._salt_form) * self.scales.concentration * self.scales.length**(
+            self.tdim
+        )
+
+    def cation_amount(self) -> float:
+        """int eps c+ dx [mol per m^(3-d)]."""
+        return self._assemble(self._cation_form) * self.scales.concentration * (
+            self.scales.length**self.tdim
+        )
+
+    def space_charge(self) -> float:
+        """F int (c+ - c- + z_X X) dx [C per m^(3-d)]: the diffuse (and fixed) charge, which
+        screens the surface charges: equals -sum(sigma |facets|) at equilibrium."""
+        sc = self.scales
+        return self._assemble(self._charge_form) * FARADAY * sc.concentration * sc.length**(
+            self.tdim
+        )
+
+    def surface_concentration_min(self) -> float:
+        """min c+ over the electrode nodes [mol/m^3]."""
+        vals = self.U.x.array[self._electrode_dofs_u]
+        local = np.min(vals) if vals.size else np.inf
+        return float(np.exp(self.comm.allreduce(local, op=MPI.MIN)) * self.params.c0)
+
+    def salt_inflow(self) -> float:
+        """Salt (anions) entering through the top [mol/s per m^(3-d)], consistent with the
+        discrete equations: the anion residual summed over the top (Dirichlet) rows."""
+        import dolfinx.fem.petsc as fem_petsc
+        from petsc4py import PETSc
+
+        vec = fem_petsc.assemble_vector(self.residual)
+        vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        arr = vec.array_r
+        top = self._top_dofs[1]
+        local = float(arr[top[top < arr.size]].sum())
+        vec.destroy()
+        total = self.comm.allreduce(local, op=MPI.SUM)
+        sc = self.scales
+        return total * sc.concentration * sc.length**self.tdim / sc.time
+
+    @property
+    def electrode_measure(self) -> float:
+        """Electrode length/area in scaled units (ds_hat)."""
+        return self._electrode_measure
+
+    def nodal_species(self):
+        """UFL (c+/c0, c-/c0, phi_l/V_T) for P1 output fields (as ElectroneutralProblem)."""
+        return self.c_plus_expr, self.c_minus_expr, self.psi_phys_expr
+
+    def output_expressions(self) -> dict:
+        """UFL expressions of the output fields in SI units (see
+        :mod:`depsim.solver.postprocess`): c_cation, c_anion [mol/m^3], phi [V] (bottom Li
+        grounded), eta [V], charge_density [C/m^3], current [A/m^2] (F (N+ - N-)) and E [V/m]."""
+        sc = self.scales
+        V_T = sc.thermal_voltage
+        phi = V_T * (self.psi_expr - self.psi_s)
+        return {
+            "c_cation": sc.concentration * ufl.exp(self.u_plus_expr),
+            "c_anion": sc.concentration * ufl.exp(self.u_minus_expr),
+            "phi": phi,
+            "eta": -phi,
+            "charge_density": FARADAY * sc.concentration * self.rho_hat,
+            "current": sc.current_density * (self.N_plus - self.N_minus),
+            "E": -(V_T / sc.length) * self.grad_hat(self.psi_expr),
+        }
+
+
+def _bounding_extent(mesh) -> float:
+    """Projected electrode area [m^(d-1)]: x-extent (2D) or x-extent * z-extent (3D)."""
+    x = mesh.geometry.x
+    comm = mesh.comm
+    tdim = mesh.topology.dim
+    lo = [comm.allreduce(float(x[:, k].min(initial=np.inf)), op=MPI.MIN) for k in range(3)]
+    hi = [comm.allreduce(float(x[:, k].max(initial=-np.inf)), op=MPI.MAX) for k in range(3)]
+    ext = np.asarray(hi) - np.asarray(lo)
+    if tdim == 1:
+        return 1.0
+    return float(ext[0]) if tdim == 2 else float(ext[0] * ext[2])
