@@ -32,11 +32,6 @@ class RunResult:
 
 def check_supported(case) -> None:
     """Refuse case features that are validated but not yet implemented (exit code 2)."""
-    if case.model.charge != "electroneutral":
-        raise CaseError(
-            "model.charge", "only 'electroneutral' is implemented so far", case.model.charge,
-            "electroneutral",
-        )
     if case.electrode.deposition:
         raise CaseError("electrode.deposition", "a moving Li surface is not yet supported", True,
                         "false")
@@ -51,6 +46,55 @@ def check_supported(case) -> None:
             "state (its salt content is set by the initial condition); run it transient", True,
             "false",
         )
+
+
+def build_problem(case, comm):
+    """Mesh, parameters and the problem of ``model.charge`` for ``case`` (nothing written).
+
+    Poisson mode first checks that the Debye length can be resolved (CaseError otherwise) and
+    refines the electrode element size to lambda_D / 5.
+    """
+    import dataclasses
+
+    from depsim.geometry import build_geometry_mesh, build_mesh
+    from depsim.solver.parameters import ModelParameters
+
+    if case.model.charge == "poisson":
+        from depsim.geometry.cell_geometry import CellGeometry
+        from depsim.geometry.debye import check_resolvable, required_element_size
+        from depsim.solver.poisson_problem import PoissonNernstPlanckProblem
+
+        geom = CellGeometry.from_case(case)
+        c0, T = case.electrolyte.concentration, case.electrolyte.temperature
+        eps_r = case.electrolyte.relative_permittivity
+        extent = (geom.width, geom.height) + ((geom.depth,) if geom.dimension == 3 else ())
+        check_resolvable(extent, c0, eps_r, T)
+        h = required_element_size(c0, eps_r, T)
+        # gmsh sizes are edge lengths: leave a margin for the element height normal to the Li
+        geom = dataclasses.replace(geom, electrode_size=min(geom.electrode_size, 0.7 * h))
+        bundle = build_geometry_mesh(geom, comm)
+        params = ModelParameters.from_case(
+            case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
+        )
+        problem = PoissonNernstPlanckProblem(
+            bundle.mesh, bundle.facet_tags, params, markers=bundle.markers,
+            projected_area=bundle.projected_area, cell_tags=bundle.cell_tags,
+            resolution="raise",
+        )
+        return bundle, params, problem
+
+    from depsim.solver.problem import ElectroneutralProblem
+
+    bundle = build_mesh(case, comm)
+    params = ModelParameters.from_case(
+        case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
+    )
+    problem = ElectroneutralProblem(
+        bundle.mesh, bundle.facet_tags, params, markers=bundle.markers,
+        projected_area=bundle.projected_area, cell_tags=bundle.cell_tags,
+        moving_mesh=bool(case.electrode.deposition),
+    )
+    return bundle, params, problem
 
 
 class _Outputs:
@@ -131,12 +175,9 @@ def run_case(
     from mpi4py import MPI
 
     from depsim.case import case_hash, to_toml
-    from depsim.geometry import build_mesh
     from depsim.output import Progress, setup_logging, versions
     from depsim.solver.checkpoint import load_checkpoint, save_checkpoint
     from depsim.solver.newton import BorderedNewton
-    from depsim.solver.parameters import ModelParameters
-    from depsim.solver.problem import ElectroneutralProblem
     from depsim.solver.simulation import Simulation
     from depsim.solver.stepsize import Stepsize
 
@@ -150,14 +191,7 @@ def run_case(
                         "a run folder with checkpoint/state.json")
 
     # --- set-up (nothing written yet) -------------------------------------------------------------
-    bundle = build_mesh(case, comm)
-    params = ModelParameters.from_case(
-        case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
-    )
-    problem = ElectroneutralProblem(
-        bundle.mesh, bundle.facet_tags, params, markers=bundle.markers,
-        projected_area=bundle.projected_area, cell_tags=bundle.cell_tags,
-    )
+    bundle, params, problem = build_problem(case, comm)
     newton = BorderedNewton(
         problem, rtol=case.solver.snes_rtol, atol=case.solver.snes_atol,
         max_it=case.solver.max_it, linear=case.solver.linear,

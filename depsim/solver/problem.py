@@ -81,6 +81,8 @@ class ElectroneutralProblem:
         into a total current (default: the mesh's bounding-box extent across the electrode).
     cell_tags: cell MeshTags with SEPARATOR (2) cells; needed when ``params.separator`` is a
         layer (``separator_fills_cell`` False).
+    moving_mesh: add the ALE term -eps w . grad c+ to the salt equation, with the mesh velocity
+        ``self.mesh_velocity`` (P1 vector Function, m/s; zero until the mesh mover sets it).
 
     Attributes (besides the forms): ``d_plus``, ``d_minus``, ``porosity`` (Constants, or DG0
     Functions with a separator layer), ``x_hat`` (fixed charge X/c0: None, Constant or DG0),
@@ -97,6 +99,7 @@ class ElectroneutralProblem:
         markers: dict[str, int] | None = None,
         projected_area: float | None = None,
         cell_tags=None,
+        moving_mesh: bool = False,
     ):
         self.mesh = mesh
         self.cell_tags = cell_tags
@@ -177,6 +180,16 @@ class ElectroneutralProblem:
         self.N_plus, self.N_minus = N_plus, N_minus
         F_salt = (storage * q - ufl.inner(N_plus, grad_hat(q))) * vs * dx
         F_salt -= self.i_hat * q * as_ * ds_e
+        # --- moving mesh (ALE): the BDF difference is d/dt at fixed mesh points, so
+        #     eps (dc/dt|_mesh - w . grad c) + div N+ = 0, w = mesh velocity [m/s]
+        self.mesh_velocity = None
+        if moving_mesh:
+            Vw = fem.functionspace(
+                mesh, basix.ufl.element("Lagrange", mesh.basix_cell(), 1, shape=(gdim,))
+            )
+            self.mesh_velocity = fem.Function(Vw, name="mesh_velocity")
+            w_hat = const(sc.time / L0) * self.mesh_velocity  # dimensionless velocity
+            F_salt -= self.porosity * ufl.inner(w_hat, grad_hat(c_plus)) * q * vs * dx
         F_init = (u - u_n) * q * vs * dx
         F_current = -ufl.inner(N_plus - N_minus, grad_hat(w)) * vs * dx
         F_current -= self.i_hat * w * as_ * ds_e
