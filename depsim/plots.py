@@ -1,0 +1,382 @@
+"""Figures of ``depsim compare`` and ``depsim sweep`` (matplotlib, Agg backend, PNG).
+
+Every function reads the output folders of finished (or failed) runs -- ``interface.csv``,
+``fields.xdmf``, ``metrics.json`` -- and writes one PNG; it needs no dolfinx and no MPI (call it
+on one rank). Units on the figures: lengths in um, current densities in mA/cm^2, concentrations
+in mol/L, potentials in mV, fields in V/m.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CaseOutput",
+    "field_maps",
+    "interface_profiles",
+    "last_interface",
+    "nonuniformity_vs_time",
+    "read_last_fields",
+    "sweep_metrics",
+]
+
+I_SCALE, I_UNIT = 0.1, "mA/cm$^2$"  # A/m^2 -> mA/cm^2
+C_SCALE, C_UNIT = 1e-3, "mol/L"  # mol/m^3 -> mol/L
+L_SCALE, L_UNIT = 1e6, "µm"  # m -> um
+PHI_SCALE, PHI_UNIT = 1e3, "mV"  # V -> mV
+DPI = 150
+
+
+@dataclass
+class CaseOutput:
+    """One run to draw: its label, output folder and status ("finished", "failed", ...)."""
+
+    name: str
+    folder: Path
+    status: str = "finished"
+
+    @property
+    def label(self) -> str:
+        return self.name if self.status == "finished" else f"{self.name} ({self.status})"
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI)
+    _plt().close(fig)
+    return path
+
+
+def _colors(n: int):
+    plt = _plt()
+    cmap = plt.get_cmap("tab10" if n <= 10 else "viridis")
+    return [cmap(k if n <= 10 else k / max(n - 1, 1)) for k in range(n)]
+
+
+def _empty(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=9,
+            color="0.4", wrap=True)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+# --------------------------------------------------------------------------------------------
+# Reading run outputs
+
+
+def last_interface(folder: Path) -> tuple[float, dict[str, np.ndarray]] | None:
+    """The rows of the last output time of ``folder/interface.csv``, ordered along the
+    electrode (by arc length ``s``, or by ``x`` where ``s`` is NaN): (t, column -> array)."""
+    path = Path(folder) / "interface.csv"
+    if not path.is_file():
+        return None
+    with path.open() as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        rows = [r for r in reader if r]
+    if not header or not rows:
+        return None
+    data = np.array(rows, dtype=float)
+    cols = {h: data[:, k] for k, h in enumerate(header)}
+    t_last = cols["t"].max()
+    sel = cols["t"] == t_last
+    out = {h: v[sel] for h, v in cols.items()}
+    key = out["s"] if "s" in out and np.isfinite(out["s"]).all() else out.get("x")
+    if key is not None:
+        order = np.argsort(key, kind="stable")
+        out = {h: v[order] for h, v in out.items()}
+    return float(t_last), out
+
+
+def read_last_fields(folder: Path, names: Sequence[str] = ("phi", "c_cation")):
+    """The mesh and point data of the last step of ``folder/fields.xdmf`` (meshio).
+
+    Returns (t, points (n, 3) in m, triangles (m, 3), {name: values}) or None when the file is
+    missing or the mesh is not a 2D triangle mesh. A ``displacement`` field (moving Li surface)
+    is added to the points.
+    """
+    import meshio
+
+    path = Path(folder) / "fields.xdmf"
+    if not path.is_file():
+        return None
+    with meshio.xdmf.TimeSeriesReader(str(path)) as reader:
+        points, cells = reader.read_points_cells()
+        if reader.num_steps == 0:
+            return None
+        t, point_data, _ = reader.read_data(reader.num_steps - 1)
+    tris = [c.data[:, :3] for c in cells if c.type in ("triangle", "triangle6")]
+    if not tris:
+        return None
+    points = np.asarray(points, dtype=float)
+    if points.shape[1] == 2:
+        points = np.column_stack([points, np.zeros(len(points))])
+    disp = point_data.get("displacement")
+    if disp is not None:
+        points = points + np.asarray(disp)[:, :3]
+    data = {n: np.asarray(point_data[n], dtype=float).reshape(len(points), -1)[:, 0]
+            for n in names if n in point_data}
+    return float(t), points, np.vstack(tris), data
+
+
+def _metrics(folder: Path) -> dict | None:
+    try:
+        return json.loads((Path(folder) / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _series(m: dict, key: str) -> np.ndarray:
+    vals = (m.get("time_series") or {}).get(key) or []
+    return np.array([np.nan if v is None else float(v) for v in vals])
+
+
+# --------------------------------------------------------------------------------------------
+# Comparison figures
+
+
+def interface_profiles(cases: Sequence[CaseOutput], path: Path) -> Path:
+    """Plating current density i_n (mA/cm^2, top) and surface concentration c+ (mol/L, bottom)
+    along the electrode (x in um) at the last output time, all cases on one axis each."""
+    plt = _plt()
+    fig, (ax_i, ax_c) = plt.subplots(2, 1, figsize=(7.0, 6.4), sharex=True,
+                                     constrained_layout=True)
+    drawn = 0
+    for case, color in zip(cases, _colors(len(cases)), strict=True):
+        got = last_interface(case.folder)
+        if got is None:
+            continue
+        t, d = got
+        x = d["x"] * L_SCALE
+        style = "-" if case.status == "finished" else "--"
+        if "s" in d and not np.isfinite(d["s"]).any():  # 3D surface: a cloud, not a line
+            style = "."
+        label = f"{case.label}, t = {t:.4g} s"
+        ax_i.plot(x, d["i_n"] * I_SCALE, style, color=color, lw=1.6, ms=2, label=label)
+        ax_c.plot(x, d["c_cation"] * C_SCALE, style, color=color, lw=1.6, ms=2, label=label)
+        drawn += 1
+    if drawn == 0:
+        _empty(ax_i, "no interface.csv found")
+        _empty(ax_c, "no interface.csv found")
+    else:
+        ax_i.set_ylabel(f"plating current density $i_n$ [{I_UNIT}]")
+        ax_c.set_ylabel(f"surface concentration $c_+$ [{C_UNIT}]")
+        ax_c.set_xlabel(f"position along the electrode $x$ [{L_UNIT}]")
+        ax_i.set_title("Along the Li surface, last output time")
+        for ax in (ax_i, ax_c):
+            ax.grid(True, alpha=0.3)
+            ax.ticklabel_format(axis="y", useOffset=False)
+        ax_i.legend(fontsize=8, loc="best")
+    return _save(fig, path)
+
+
+def field_maps(cases: Sequence[CaseOutput], path: Path) -> Path:
+    """Maps of the electrolyte potential phi (mV, top row) and the Li+ concentration c+ (mol/L,
+    bottom row), one column per case, last output step of ``fields.xdmf``; shared colour scale
+    per row, equal aspect, axes in um, phi contour lines."""
+    plt = _plt()
+    from matplotlib import tri as mtri
+
+    loaded = []
+    for case in cases:
+        try:
+            got = read_last_fields(case.folder)
+        except Exception:  # noqa: BLE001 - draw the other cases
+            got = None
+        loaded.append(got)
+    ok = [g for g in loaded if g is not None]
+    rows = (("phi", "electrolyte potential $\\phi$", PHI_SCALE, PHI_UNIT, "viridis"),
+            ("c_cation", "Li$^+$ concentration $c_+$", C_SCALE, C_UNIT, "magma"))
+    ranges = {}
+    for key, _, scale, _, _ in rows:
+        vals = [g[3][key] * scale for g in ok if key in g[3]]
+        if vals:
+            lo = min(float(np.min(v)) for v in vals)
+            hi = max(float(np.max(v)) for v in vals)
+            if not hi > lo:
+                pad = max(abs(hi), 1.0) * 1e-6
+                lo, hi = lo - pad, hi + pad
+            ranges[key] = (lo, hi)
+    if ok:
+        p = ok[0][1]
+        aspect = float(np.ptp(p[:, 1]) / max(np.ptp(p[:, 0]), 1e-300))
+    else:
+        aspect = 0.8
+    n = max(len(cases), 1)
+    panel = 3.0
+    fig, axes = plt.subplots(
+        2, n, figsize=(panel * n + 1.6, 2 * (panel * min(max(aspect, 0.3), 2.0) + 0.7)),
+        squeeze=False, constrained_layout=True,
+    )
+    for r, (key, title, scale, unit, cmap) in enumerate(rows):
+        mappable = None
+        levels = None
+        if key in ranges:
+            lo, hi = ranges[key]
+            levels = np.linspace(lo, hi, 12)[1:-1]
+        for col, (case, got) in enumerate(zip(cases, loaded, strict=True)):
+            ax = axes[r, col]
+            if got is None or key not in got[3]:
+                _empty(ax, f"{case.name}:\nno 2D fields.xdmf")
+                continue
+            t, pts, tris, data = got
+            triang = mtri.Triangulation(pts[:, 0] * L_SCALE, pts[:, 1] * L_SCALE, tris)
+            v = data[key] * scale
+            mappable = ax.tripcolor(triang, v, shading="gouraud", cmap=cmap,
+                                    vmin=ranges[key][0], vmax=ranges[key][1], rasterized=True)
+            if key == "phi" and levels is not None and np.ptp(v) > 0:
+                ax.tricontour(triang, v, levels=levels, colors="w", linewidths=0.5, alpha=0.7)
+            ax.set_facecolor("0.8")  # what the mesh does not cover: the Li metal
+            ax.set_aspect("equal")
+            ax.set_xlim(triang.x.min(), triang.x.max())
+            ax.set_ylim(triang.y.min(), triang.y.max())
+            if r == 0:
+                ax.set_title(f"{case.label}\nt = {t:.4g} s", fontsize=10)
+            if r == 1:
+                ax.set_xlabel(f"x [{L_UNIT}]")
+            if col == 0:
+                ax.set_ylabel(f"y [{L_UNIT}]")
+            else:
+                ax.tick_params(labelleft=False)
+        if mappable is not None:
+            cb = fig.colorbar(mappable, ax=list(axes[r, :]), shrink=0.9, pad=0.02)
+            cb.set_label(f"{title} [{unit}]")
+            cb.formatter.set_useOffset(False)
+            cb.update_ticks()
+    return _save(fig, path)
+
+
+def nonuniformity_vs_time(cases: Sequence[CaseOutput], path: Path) -> Path:
+    """i_max / i_mean (left) and the coefficient of variation of i_n (right) against time,
+    from the time series of ``metrics.json``."""
+    plt = _plt()
+    fig, (ax_r, ax_cv) = plt.subplots(1, 2, figsize=(10.0, 4.0), constrained_layout=True)
+    drawn = 0
+    for case, color in zip(cases, _colors(len(cases)), strict=True):
+        m = _metrics(case.folder)
+        if m is None:
+            continue
+        t = _series(m, "t")
+        if t.size == 0:
+            continue
+        style = "-o" if case.status == "finished" else "--o"
+        for ax, key in ((ax_r, "i_max_over_mean"), (ax_cv, "i_cv")):
+            y = _series(m, key)
+            if y.size == t.size:
+                ax.plot(t, y, style, color=color, ms=3, lw=1.4, label=case.label)
+        drawn += 1
+    if drawn == 0:
+        _empty(ax_r, "no metrics.json found")
+        _empty(ax_cv, "no metrics.json found")
+    else:
+        ax_r.set_ylabel("$i_{max} / i_{mean}$ [-]")
+        ax_cv.set_ylabel("CV($i_n$) = std / mean [-]")
+        ax_r.set_title("peak-to-mean current density")
+        ax_cv.set_title("coefficient of variation of $i_n$")
+        for ax in (ax_r, ax_cv):
+            ax.set_xlabel("time t [s]")
+            ax.grid(True, alpha=0.3)
+            ax.ticklabel_format(axis="y", useOffset=False)
+        ax_cv.legend(fontsize=8, loc="best")
+    return _save(fig, path)
+
+
+# --------------------------------------------------------------------------------------------
+# Sweep figure
+
+#: (metric, label, unit, factor) drawn by :func:`sweep_metrics`.
+SWEEP_METRICS = (
+    ("i_mean", "mean current density $i_{mean}$", I_UNIT, I_SCALE),
+    ("i_max_over_mean", "$i_{max} / i_{mean}$", "-", 1.0),
+    ("i_cv", "CV($i_n$)", "-", 1.0),
+    ("c_surface_min", "min surface concentration", C_UNIT, C_SCALE),
+    ("E_t_rms", "rms tangential field $E_t$", "V/m", 1.0),
+    ("cell_potential", "cell potential", "mV", 1e3),
+)
+
+#: display units for swept keys: SI unit -> (display unit, factor)
+_DISPLAY = {
+    "A/m^2": (I_UNIT, I_SCALE),
+    "m": (L_UNIT, L_SCALE),
+    "mol/m^3": (C_UNIT, C_SCALE),
+    "V": ("mV", 1e3),
+    "S/m": ("mS/cm", 10.0),
+}
+
+
+def display_unit(si_unit: str) -> tuple[str, float]:
+    """(display unit, factor) for an SI unit string (unchanged when not known)."""
+    return _DISPLAY.get(si_unit.strip(), (si_unit.strip() or "-", 1.0))
+
+
+def sweep_metrics(
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    path: Path,
+    units: dict[str, str] | None = None,
+    title: str = "",
+) -> Path:
+    """Each main metric against the first varied key; one line per combination of the other
+    varied keys. ``rows`` hold the varied values (SI) under their keys and the metrics."""
+    plt = _plt()
+    units = units or {}
+    key0, others = keys[0], list(keys[1:])
+    unit0, f0 = display_unit(units.get(key0, ""))
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r.get(k) for k in others), []).append(r)
+    fig, axes = plt.subplots(2, 3, figsize=(12.0, 6.8), constrained_layout=True)
+    xs_all = [r[key0] for r in rows if r.get(key0) is not None]
+    logx = (len(xs_all) > 1 and min(xs_all) > 0 and max(xs_all) / min(xs_all) >= 20)
+    colors = _colors(len(groups))
+    for ax, (metric, label, unit, scale) in zip(axes.ravel(), SWEEP_METRICS, strict=True):
+        any_drawn = False
+        for (gkey, grows), color in zip(groups.items(), colors, strict=True):
+            grows = sorted(grows, key=lambda r: r[key0])
+            x = np.array([r[key0] * f0 for r in grows])
+            y = np.array([np.nan if r.get(metric) is None else r[metric] * scale for r in grows])
+            failed = [r.get("status") != "finished" for r in grows]
+            lab = ", ".join(
+                f"{k.split('.')[-1]} = {v * display_unit(units.get(k, ''))[1]:.4g} "
+                f"{display_unit(units.get(k, ''))[0]}" for k, v in zip(others, gkey, strict=True)
+            ) or None
+            if np.isfinite(y).any():
+                ax.plot(x, y, "-o", color=color, ms=4, lw=1.4, label=lab)
+                any_drawn = True
+                if any(failed):
+                    fx = [xx for xx, f in zip(x, failed, strict=True) if f]
+                    fy = [yy for yy, f in zip(y, failed, strict=True) if f]
+                    ax.plot(fx, fy, "x", color="r", ms=8, mew=2,
+                            label="failed" if not lab else None)
+        if not any_drawn:
+            _empty(ax, f"{metric}: no values")
+            continue
+        ax.set_title(label, fontsize=10)
+        ax.set_ylabel(f"{metric} [{unit}]")
+        ax.set_xlabel(f"{key0} [{unit0}]", fontsize=8)
+        if logx:
+            ax.set_xscale("log")
+        ax.grid(True, alpha=0.3)
+        ax.ticklabel_format(axis="y", useOffset=False, style="sci", scilimits=(-3, 4))
+        if others and ax is axes.ravel()[0]:
+            ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return _save(fig, path)
