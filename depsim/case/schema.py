@@ -67,6 +67,7 @@ __all__ = [
     "Model",
     "Operation",
     "Output",
+    "ProtocolStep",
     "Separator",
     "SeparatorLayer",
     "Site",
@@ -469,11 +470,60 @@ class Electrode(_Table):
         return self
 
 
+class ProtocolStep(_Table):
+    """One entry of ``[operation] steps``: ``mode`` "galvanostatic" (``current_density``
+    [A/m^2], > 0 plates Li, or ``c_rate`` [1/h] with ``operation.capacity``) or "rest"
+    (galvanostatic at zero current), held for ``duration`` [s] (required)."""
+
+    mode: Literal["galvanostatic", "rest"] = "galvanostatic"
+    current_density: Quantity("current_density") | None = None
+    c_rate: Quantity("dimensionless") | None = None
+    duration: PositiveTime | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ProtocolStep:
+        if self.duration is None:
+            _fail(
+                "required key is missing",
+                field="duration",
+                allowed="a duration > 0 s, e.g. '600 s'",
+            )
+        if self.mode == "rest":
+            if self.c_rate is not None:
+                _fail(
+                    "a rest step has no current",
+                    field="c_rate",
+                    value=self.c_rate,
+                    allowed="omit it (rest = galvanostatic at zero current)",
+                )
+            if self.current_density not in (None, 0.0):
+                _fail(
+                    "a rest step has no current",
+                    field="current_density",
+                    value=self.current_density,
+                    allowed="omit it or 0 (rest = galvanostatic at zero current)",
+                )
+            self.current_density = 0.0
+        elif self.current_density is None and self.c_rate is None:
+            _fail(
+                "a galvanostatic step needs its current",
+                field="current_density",
+                allowed="current_density (e.g. '0.5 mA/cm^2', > 0 plates) or c_rate",
+            )
+        return self
+
+
 class Operation(_Table):
     """``[operation]``: ``mode`` "galvanostatic" (``current_density`` [A/m^2], > 0 plates Li on
     the bottom electrode; or ``c_rate`` [1/h] with ``capacity`` [C/m^2, e.g. "3 mAh/cm^2"]:
     current_density = c_rate capacity / 3600 s) or "potentiostatic" (``potential`` [V] of the top
-    relative to the grounded Li); ``counter``: "reservoir" (bulk c, phi = 0) or "electrode"."""
+    relative to the grounded Li); ``counter``: "reservoir" (bulk c, phi = 0) or "electrode".
+
+    Protocols: ``steps`` = a list of :class:`ProtocolStep` (``{mode = "galvanostatic",
+    current_density = "0.5 mA/cm^2", duration = "600 s"}``, ``{mode = "rest", duration =
+    "60 s"}``, ...) run one after the other, repeated ``cycles`` times (galvanostatic mode only).
+    ``current_density`` is then that of the first step, and ``time.end`` defaults to the
+    protocol's duration (see :mod:`depsim.deposition.protocol`)."""
 
     mode: Literal["galvanostatic", "potentiostatic"] = "galvanostatic"
     current_density: Quantity("current_density") = 5.0
@@ -481,6 +531,8 @@ class Operation(_Table):
     capacity: Quantity("capacity", gt=0) | None = None
     potential: Quantity("potential") = 0.5
     counter: Literal["reservoir", "electrode"] = "reservoir"
+    steps: list[ProtocolStep] | None = None
+    cycles: Integer(ge=1) = 1
 
     @model_validator(mode="after")
     def _c_rate(self) -> Operation:
@@ -505,6 +557,70 @@ class Operation(_Table):
             )
         self.current_density = derived
         return self
+
+    @model_validator(mode="after")
+    def _protocol(self) -> Operation:
+        if self.steps is None:
+            if self.cycles != 1:
+                _fail(
+                    "cycles repeats a protocol; there are no steps",
+                    field="cycles",
+                    value=self.cycles,
+                    allowed="cycles = 1, or give steps",
+                )
+            return self
+        if not self.steps:
+            _fail("empty protocol", field="steps", allowed="at least one step, or omit steps")
+        if self.mode != "galvanostatic":
+            _fail(
+                "protocol steps are galvanostatic (or rest)",
+                field="mode",
+                value=self.mode,
+                allowed="mode = 'galvanostatic' with steps",
+            )
+        if self.c_rate is not None:
+            _fail(
+                "with steps the current is given per step",
+                field="c_rate",
+                value=self.c_rate,
+                allowed="c_rate (or current_density) inside each step",
+            )
+        for k, step in enumerate(self.steps):
+            if step.c_rate is None:
+                continue
+            if self.capacity is None:
+                _fail(
+                    "c_rate needs operation.capacity (areal capacity)",
+                    field=f"steps[{k}].c_rate",
+                    value=step.c_rate,
+                    allowed="capacity = '3 mAh/cm^2' in [operation]",
+                )
+            derived = step.c_rate * self.capacity / 3600.0
+            if step.current_density is not None and not _close(step.current_density, derived):
+                _fail(
+                    f"given together with c_rate and capacity, which set it to {derived:.6g} A/m^2",
+                    field=f"steps[{k}].current_density",
+                    value=step.current_density,
+                    allowed="either current_density, or c_rate",
+                )
+            step.current_density = derived
+        first = self.steps[0].current_density
+        if "current_density" in self.model_fields_set and not _close(self.current_density, first):
+            _fail(
+                f"the protocol sets it to the first step's current, {first:.6g} A/m^2",
+                field="current_density",
+                value=self.current_density,
+                allowed="omit it with steps (give the current in each step)",
+            )
+        self.current_density = first
+        return self
+
+    @property
+    def protocol_duration(self) -> float | None:
+        """Total duration of the protocol [s] (cycles x sum of the step durations), or None."""
+        if not self.steps:
+            return None
+        return self.cycles * sum(s.duration for s in self.steps)
 
 
 class Model(_Table):
@@ -642,8 +758,32 @@ class Case(_Table):
             )
         if self.separator is not None:
             self._resolve_separator(self.separator)
+        self._resolve_protocol()
         self._collect_warnings()
         return self
+
+    def _resolve_protocol(self) -> None:
+        """time.end defaults to the protocol's duration and may not exceed it."""
+        total = self.operation.protocol_duration
+        if total is None:
+            return
+        t = self.time
+        if "end" not in t.model_fields_set:
+            t.end = total
+        elif t.end > total * (1.0 + _CONSISTENT_RTOL):
+            raise CaseError(
+                "time.end",
+                f"beyond the end of the protocol (operation.steps x cycles = {total:g} s)",
+                value=t.end,
+                allowed=f"end <= {total:g} s (or omit it: the protocol's duration)",
+            )
+        if t.dt > t.end:
+            raise CaseError(
+                "time.dt",
+                f"larger than end = {t.end:g} s",
+                value=t.dt,
+                allowed="min_dt <= dt <= min(max_dt, end)",
+            )
 
     def _resolve_separator(self, sep: Separator) -> None:
         given = set(sep.model_fields_set)

@@ -1,0 +1,182 @@
+"""Remeshing a deformed cell: rebuild the mesh on the current Li surface and transfer fields.
+
+When the moving mesh degrades (:mod:`depsim.deposition.quality`), a new mesh is built by the
+same gmsh generator as the original cell (:func:`depsim.geometry.build_mesh` with
+``surface=h``), where h(x) interpolates the current electrode vertices (piecewise linear,
+periodic in x: ``np.interp(..., period=W)``), and the nodal fields are interpolated from the old
+mesh to the new one (``Function.interpolate_nonmatching`` with the data of
+``fem.create_interpolation_data``; collective, any number of ranks).
+
+Points of the new mesh that fall just outside the old one (the new electrode is a spline
+through samples of the piecewise-linear old surface) are found within ``padding`` of an old
+cell and take the value of that cell's polynomial extended a little (P1: linear extrapolation
+over a tiny distance).
+
+2D only: the Li surface must stay a graph y = h(x) (no overhangs); a surface that folds over
+is refused with :class:`RemeshError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from dolfinx import fem
+from dolfinx.mesh import entities_to_geometry
+from mpi4py import MPI
+
+__all__ = [
+    "RemeshError",
+    "SurfaceProfile",
+    "electrode_profile",
+    "profile_function",
+    "remesh",
+    "transfer",
+]
+
+
+class RemeshError(RuntimeError):
+    """The deformed cell cannot be remeshed (e.g. the Li surface folded over)."""
+
+
+@dataclass
+class SurfaceProfile:
+    """Electrode vertices of a 2D mesh, sorted by x, identical on every rank.
+
+    Attributes: ``x``, ``y`` [m]; ``values``: name -> nodal values at those vertices (as
+    passed to :func:`electrode_profile`); ``projected_length``: sum over electrode facets of
+    |x_b - x_a| [m] (equals the width for a graph y = h(x)); ``length``: arc length [m].
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    values: dict
+    projected_length: float
+    length: float
+
+
+def electrode_profile(mesh, facet_tags, tag: int, values: dict | None = None) -> SurfaceProfile:
+    """Gather the electrode vertices of a 2D first-order mesh on all ranks (collective).
+
+    Args:
+        mesh, facet_tags, tag: the mesh and the electrode facets.
+        values: optional name -> (array over the local geometry nodes) to carry along.
+    """
+    if mesh.geometry.dim != 2:
+        raise RemeshError("remeshing along a profile h(x) is implemented in 2D only")
+    comm = mesh.comm
+    fdim = mesh.topology.dim - 1
+    mesh.topology.create_connectivity(fdim, mesh.topology.dim)
+    n_owned_f = mesh.topology.index_map(fdim).size_local
+    facets = np.asarray(facet_tags.find(tag), dtype=np.int32)
+    facets = facets[facets < n_owned_f]
+    nodes = (
+        entities_to_geometry(mesh, fdim, facets, False)
+        if facets.size
+        else np.zeros((0, 2), dtype=np.int32)
+    )
+    x = mesh.geometry.x
+    seg = x[nodes[:, 1], :2] - x[nodes[:, 0], :2] if len(nodes) else np.zeros((0, 2))
+    proj = comm.allreduce(float(np.abs(seg[:, 0]).sum()), op=MPI.SUM)
+    length = comm.allreduce(float(np.linalg.norm(seg, axis=1).sum()), op=MPI.SUM)
+    flat = np.unique(nodes.ravel())
+    gidx = mesh.geometry.index_map().local_to_global(flat)
+    local = {"g": gidx, "x": x[flat, 0], "y": x[flat, 1]}
+    for name, arr in (values or {}).items():
+        local[name] = np.asarray(arr)[flat]
+    got = comm.allgather(local)
+    g = np.concatenate([d["g"] for d in got])
+    _, first = np.unique(g, return_index=True)
+    cat = {k: np.concatenate([d[k] for d in got])[first] for k in local}
+    order = np.lexsort((cat["y"], cat["x"]))
+    return SurfaceProfile(
+        x=cat["x"][order],
+        y=cat["y"][order],
+        values={k: cat[k][order] for k in (values or {})},
+        projected_length=proj,
+        length=length,
+    )
+
+
+def profile_function(profile: SurfaceProfile, width: float, x0: float = 0.0, rtol=1e-9):
+    """h(x) [m]: the piecewise-linear interpolant of the profile, periodic with period
+    ``width`` (np.interp with ``period``), so h(x0) = h(x0 + width).
+
+    Raises :class:`RemeshError` if the surface is not a graph over x (it folded over: the
+    facets' projections overlap, sum |dx| > width).
+    """
+    if profile.projected_length > width * (1.0 + rtol) + 1e-15:
+        raise RemeshError(
+            "the Li surface folded over (it is no longer a graph y = h(x): the electrode facets "
+            f"project onto {profile.projected_length:.6g} m > width {width:.6g} m); it cannot be "
+            "remeshed along a profile"
+        )
+    xs, ys = profile.x, profile.y
+    keep = xs < x0 + width * (1.0 - 1e-12)  # the right end repeats the left end (period)
+    xs, ys = xs[keep], ys[keep]
+
+    def h(x):
+        return np.interp(np.asarray(x, dtype=float), xs, ys, period=width)
+
+    return h
+
+
+def remesh(case, mesh, facet_tags, tag: int, comm=None, save=None):
+    """A new :class:`~depsim.geometry.MeshBundle` of the case's cell on the current Li surface.
+
+    Args:
+        case: the case (or :class:`~depsim.geometry.CellGeometry`) that built the mesh.
+        mesh, facet_tags, tag: the deformed mesh and its electrode facets.
+        comm: communicator of the new mesh (default: the old mesh's).
+        save: optional .msh file of the new mesh.
+    """
+    from depsim.geometry import CellGeometry, build_mesh
+
+    geom = case if isinstance(case, CellGeometry) else CellGeometry.from_case(case)
+    prof = electrode_profile(mesh, facet_tags, tag)
+    h = profile_function(prof, geom.width)
+    return build_mesh(geom, comm or mesh.comm, save=save, surface=h)
+
+
+def _all_cells(mesh) -> np.ndarray:
+    imap = mesh.topology.index_map(mesh.topology.dim)
+    return np.arange(imap.size_local + imap.num_ghosts, dtype=np.int32)
+
+
+def _transfer_simple(u_from: fem.Function, u_to: fem.Function, padding: float) -> None:
+    V_to, V_from = u_to.function_space, u_from.function_space
+    cells = _all_cells(V_to.mesh)
+    data = fem.create_interpolation_data(V_to, V_from, cells, padding=padding)
+    u_to.interpolate_nonmatching(u_from, cells, data)
+    u_to.x.scatter_forward()
+
+
+def transfer(u_from: fem.Function, u_to: fem.Function, padding: float | None = None) -> None:
+    """Interpolate ``u_from`` (old mesh) into ``u_to`` (new mesh), collective.
+
+    Scalar and blocked (vector) spaces are interpolated directly; mixed spaces (the solver's
+    (u, psi)) sub-space by sub-space.
+
+    Args:
+        padding: distance [m] within which a point outside the old mesh is still assigned to
+            its nearest old cell (default: 0.5 x the smallest cell size of the old mesh).
+    """
+    if padding is None:
+        m = u_from.function_space.mesh
+        tdim = m.topology.dim
+        n = m.topology.index_map(tdim).size_local
+        h = m.h(tdim, np.arange(n, dtype=np.int32))
+        padding = 0.5 * m.comm.allreduce(float(h.min(initial=np.inf)), op=MPI.MIN)
+    V_to, V_from = u_to.function_space, u_from.function_space
+    mixed = V_to.num_sub_spaces > 0 and V_to.dofmap.index_map_bs == 1
+    if not mixed:
+        _transfer_simple(u_from, u_to, padding)
+        return
+    for i in range(V_to.num_sub_spaces):
+        S_to, map_to = V_to.sub(i).collapse()
+        S_from, map_from = V_from.sub(i).collapse()
+        f_from, f_to = fem.Function(S_from), fem.Function(S_to)
+        f_from.x.array[:] = u_from.x.array[map_from]
+        transfer(f_from, f_to, padding)
+        u_to.x.array[map_to] = f_to.x.array
+    u_to.x.scatter_forward()

@@ -1,0 +1,395 @@
+"""Deposition studies (moving Li surface) shared by the serial tests and `mpirun -n 2` runs.
+
+Each study returns a dict of plain floats. Run one directly (prints ``RESULT {json}`` on rank 0)::
+
+    mpirun -n 2 python tests/verification/deposition_studies.py faraday '{"roughness": "sine"}'
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+import depsim  # noqa: F401  (loads MPI for the dolfinx wheel)
+
+# isort: split
+
+import numpy as np
+import ufl
+from dolfinx import fem
+from dolfinx import mesh as dmesh
+from mpi4py import MPI
+
+from depsim.case.schema import validate_case
+from depsim.deposition import linear_stability as ls
+from depsim.deposition.ale import MovingSurface
+from depsim.deposition.growth import SurfaceGrowth
+from depsim.deposition.mesh_motion import MeshMover
+from depsim.deposition.quality import MeshQuality
+from depsim.deposition.remesh import electrode_profile, remesh, transfer
+from depsim.geometry import build_mesh
+from depsim.physics.constants import FARADAY, LI_MOLAR_VOLUME
+from depsim.solver.newton import BorderedNewton
+from depsim.solver.parameters import ModelParameters
+from depsim.solver.problem import ElectroneutralProblem
+from depsim.solver.simulation import Simulation
+from depsim.solver.stepsize import Stepsize
+
+COMM = MPI.COMM_WORLD
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def rectangle(W=10e-6, H=8e-6, nx=20, ny=16, comm=COMM):
+    """Structured triangle mesh of [0, W] x [0, H] with facet tags electrode 1 (y = 0), top 2,
+    left 3, right 4."""
+    m = dmesh.create_rectangle(comm, [[0.0, 0.0], [W, H]], [nx, ny], dmesh.CellType.triangle)
+    m.topology.create_connectivity(1, 2)
+    idx, val = [], []
+    for tag, where in (
+        (1, lambda x: np.isclose(x[1], 0.0)),
+        (2, lambda x: np.isclose(x[1], H)),
+        (3, lambda x: np.isclose(x[0], 0.0)),
+        (4, lambda x: np.isclose(x[0], W)),
+    ):
+        f = dmesh.locate_entities_boundary(m, 1, where)
+        idx.append(f)
+        val.append(np.full(len(f), tag, np.int32))
+    idx, val = np.concatenate(idx), np.concatenate(val)
+    idx, first = np.unique(idx, return_index=True)
+    tags = dmesh.meshtags(m, 1, idx.astype(np.int32), val[first])
+    return m, tags, {"electrode": 1, "top": 2, "left": 3, "right": 4}
+
+
+def area(m) -> float:
+    form = fem.form(fem.Constant(m, np.float64(1.0)) * ufl.dx(domain=m))
+    return COMM.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
+
+
+def make_case(**kw):
+    """A small interface-cell case; keyword groups are merged into the defaults."""
+    data = {
+        "geometry": {
+            "width": "10 um",
+            "height": "8 um",
+            "electrode": {"roughness": "flat", "amplitude": "0 um", "count": 1},
+            "mesh": {"size": "0.5 um", "electrode_size": "0.1 um", "grading_distance": "1 um"},
+        },
+        "electrode": {"exchange_current_density": "0.64 mA/cm^2"},
+        "operation": {"current_density": 50.0},
+        "time": {"end": 10.0, "dt": 0.01, "max_dt": 1.0},
+    }
+    for table, values in kw.items():
+        for key, value in values.items():
+            if isinstance(value, dict):
+                data[table].setdefault(key, {}).update(value)
+            else:
+                data.setdefault(table, {})[key] = value
+    return validate_case(data)
+
+
+class HookedStepsize(Stepsize):
+    """A Stepsize that calls ``hook(t, dt)`` whenever it hands out a step (before the solve)."""
+
+    hook = None
+
+    def next_step(self, t, t_end):
+        dt = super().next_step(t, t_end)
+        if self.hook is not None:
+            self.hook(t, dt)
+        return dt
+
+
+def deposition_run(case, bundle=None, chi=1.0, method="consistent"):
+    """Problem, Simulation and MovingSurface for a case (galvanostatic)."""
+    bundle = bundle or build_mesh(case, COMM)
+    params = ModelParameters.from_case(case, mesh_has_separator=False)
+    pb = ElectroneutralProblem(
+        bundle.mesh,
+        bundle.facet_tags,
+        params,
+        markers=bundle.markers,
+        projected_area=bundle.projected_area,
+    )
+    surface = MovingSurface(pb, markers=bundle.markers, chi=chi, method=method)
+    newton = BorderedNewton(pb, rtol=1e-10, atol=1e-12, max_it=30)
+    ss = HookedStepsize(dt=case.time.dt, max_dt=case.time.max_dt, min_dt=case.time.min_dt)
+    ss.hook = surface.before_step
+    sim = Simulation(pb, newton, ss)
+    return bundle, pb, sim, surface
+
+
+def fourier_amplitude(prof, width, count) -> float:
+    """First cosine coefficient (2/W) int h cos(2 pi count x / W) dx of the electrode profile,
+    with the profile's own arc parameter (trapezoid over the vertices sorted by x)."""
+    x, y = prof.x, prof.y
+    k = 2 * math.pi * count / width
+    f = y * np.cos(k * x)
+    return float(2.0 / width * np.trapezoid(f, x))
+
+
+# --- unit-level studies ---------------------------------------------------------------------------
+def mesh_motion_flat(nx: int = 20, ny: int = 16, d: float = 0.1e-6, chi: float = 1.0) -> dict:
+    """Uniform upward displacement d of a flat electrode: area W (H - d), nodes on the linear
+    map y -> y + d (1 - y/H) (uniform cells: uniform stiffness), x unchanged, mesh valid."""
+    W, H = 10e-6, 8e-6
+    m, tags, markers = rectangle(W, H, nx, ny)
+    x0 = m.geometry.x.copy()
+    mover = MeshMover(m, tags, markers, chi=chi)
+    q = MeshQuality(m)
+    disp = np.zeros((len(mover.electrode_blocks), 2))
+    disp[:, 1] = d
+    mover.move(disp, dt=2.0)
+    x = m.geometry.x
+    y_exact = x0[:, 1] + d * (1.0 - x0[:, 1] / H)
+    rep = q.report()
+    w = mover.velocity.x.array.reshape(-1, 2)
+    return {
+        "area": area(m),
+        "area_exact": W * (H - d),
+        "node_err": COMM.allreduce(float(np.max(np.abs(x[:, 1] - y_exact))), op=MPI.MAX),
+        "x_err": COMM.allreduce(float(np.max(np.abs(x[:, 0] - x0[:, 0]))), op=MPI.MAX),
+        "min_quality": rep.min_quality,
+        "inverted": rep.inverted,
+        "w_max": COMM.allreduce(float(np.max(w[:, 1])), op=MPI.MAX),
+    }
+
+
+def growth_rough(
+    amplitude: float = 0.3e-6,
+    count: int = 2,
+    current: float = -5.0,
+    dt: float = 720.0,
+    nsteps: int = 4,
+) -> dict:
+    """Constant i_BV on a sine surface of the gmsh cell: the swept area equals
+    V_m |i| L_e dt / F (L_e the electrode length) to second order, the side vertices stay on
+    the sides and the mesh stays valid; remeshing keeps the area and transfers a smooth field."""
+    case = make_case(
+        geometry={"electrode": {"roughness": "sine", "amplitude": amplitude, "count": count}}
+    )
+    b = build_mesh(case, COMM)
+    m = b.mesh
+    mover = MeshMover(m, b.facet_tags, b.markers)
+    cur = fem.Constant(m, np.float64(current))
+    g = SurfaceGrowth(
+        mover.V, b.facet_tags, b.markers["electrode"], current=cur, sliding=mover.sliding
+    )
+    q = MeshQuality(m)
+    A0 = area(m)
+    swept = 0.0
+    owned = g.blocks < mover.V.dofmap.index_map.size_local
+    for _ in range(nsteps):
+        rates = g.swept_rates()
+        swept += dt * COMM.allreduce(float(rates[owned].sum()), op=MPI.SUM)
+        disp = dt * g.velocity_from_rate(rates)
+        g.accumulate(disp)
+        mover.move(disp, dt)
+    A1 = area(m)
+    prof = electrode_profile(m, b.facet_tags, b.markers["electrode"])
+    xs = m.geometry.x[:, 0]
+    W = case.geometry.width
+    # the side nodes (left/right facets) must still lie on x = 0 and x = W
+    left = b.facet_tags.find(b.markers["left"])
+    right = b.facet_tags.find(b.markers["right"])
+    nodes_l = dmesh.entities_to_geometry(m, 1, left, False).ravel()
+    nodes_r = dmesh.entities_to_geometry(m, 1, right, False).ravel()
+    side_err = COMM.allreduce(
+        max(
+            float(np.max(np.abs(xs[nodes_l]), initial=0.0)),
+            float(np.max(np.abs(xs[nodes_r] - W), initial=0.0)),
+        ),
+        op=MPI.MAX,
+    )
+    rep = q.report()
+    # remesh and transfer a smooth field
+    V = fem.functionspace(m, ("Lagrange", 1))
+
+    def field(x):
+        return np.sin(2e5 * x[0]) * np.exp(-x[1] / 5e-6) + 1e5 * x[1]
+
+    u = fem.Function(V)
+    u.interpolate(field)
+    b2 = remesh(case, m, b.facet_tags, b.markers["electrode"])
+    V2 = fem.functionspace(b2.mesh, ("Lagrange", 1))
+    u2, ex = fem.Function(V2), fem.Function(V2)
+    transfer(u, u2)
+    ex.interpolate(field)
+    err = COMM.allreduce(float(np.max(np.abs(u2.x.array - ex.x.array), initial=0.0)), op=MPI.MAX)
+    ref = COMM.allreduce(float(np.max(np.abs(ex.x.array), initial=0.0)), op=MPI.MAX)
+    return {
+        "swept_area": A0 - A1,
+        "swept_expected": swept,
+        "faraday_expected": LI_MOLAR_VOLUME
+        * abs(current)
+        * b.electrode_length
+        * dt
+        * nsteps
+        / FARADAY,
+        "side_err": side_err,
+        "min_quality": rep.min_quality,
+        "inverted": rep.inverted,
+        "thickness_min": COMM.allreduce(float(g.thickness.min(initial=np.inf)), op=MPI.MIN),
+        "thickness_max": COMM.allreduce(float(g.thickness.max(initial=-np.inf)), op=MPI.MAX),
+        "projected_length": prof.projected_length,
+        "remesh_area_change": (area(b2.mesh) - A1) / (A0 - A1),
+        "transfer_err": err / ref,
+        "cells_new": float(b2.n_cells),
+    }
+
+
+# --- physics studies -----------------------------------------------------------------------------
+def faraday(
+    roughness: str = "flat",
+    current: float = 500.0,
+    t_end: float = 10.0,
+    amplitude: float = 0.3e-6,
+    count: int = 2,
+) -> dict:
+    """Galvanostatic plating with the moving surface: deposited area vs V_m Q W / F."""
+    case = make_case(
+        geometry={"electrode": {"roughness": roughness, "amplitude": amplitude, "count": count}},
+        operation={"current_density": current},
+        time={"end": t_end, "dt": 0.01, "max_dt": 1.0},
+    )
+    b, pb, sim, surface = deposition_run(case)
+    sim.initialise()
+    A0 = surface.electrolyte_volume()
+    sim.advance(t_end, lambda info: surface.after_step(info.dt))
+    A1 = surface.electrolyte_volume()
+    W = case.geometry.width
+    expected = LI_MOLAR_VOLUME * sim.charge_passed * W / FARADAY
+    applied = LI_MOLAR_VOLUME * current * t_end * W / FARADAY
+    lo, hi = surface.thickness_range()
+    return {
+        "deposited": A0 - A1,
+        "expected": expected,
+        "applied": applied,
+        "booked": surface.deposited_volume,
+        "rel_err": abs((A0 - A1) - expected) / expected,
+        "rel_err_applied": abs((A0 - A1) - applied) / applied,
+        "thickness_min": lo,
+        "thickness_max": hi,
+        "thickness_mean_expected": applied / W,
+        "min_quality": surface.last_quality.min_quality,
+        "steps": float(sim.step),
+        "cell_potential": pb.cell_potential,
+    }
+
+
+def gcl(t_end: float = 2.0, amplitude: float = 0.2e-6) -> dict:
+    """Geometric conservation: at zero current the uniform state c = c0, phi = 0 must stay
+    exactly uniform while the mesh is moved by a prescribed (non-uniform) surface motion."""
+    case = make_case(
+        geometry={"electrode": {"roughness": "sine", "amplitude": 0.3e-6, "count": 2}},
+        operation={"current_density": 0.0},
+        time={"end": t_end, "dt": 0.1, "max_dt": 0.1, "adaptive": False},
+    )
+    b, pb, sim, surface = deposition_run(case)
+    sim.initialise()
+    W = case.geometry.width
+    g = surface.growth
+
+    def prescribed(info):
+        # a wavy up-and-down motion of the surface, as if the current were non-uniform
+        x = surface.mesh.geometry.x[surface.mover._geom_nodes[g.blocks], 0]
+        vy = amplitude * np.cos(2 * math.pi * x / W) * math.cos(math.pi * info.t / t_end)
+        disp = np.zeros((len(g.blocks), 2))
+        disp[:, 1] = vy * info.dt / t_end
+        D = surface.mover.extend(disp)
+        surface.mover.translate(D.x.array)
+        surface._last_disp = D.x.array.copy()
+
+    A0 = surface.electrolyte_volume()
+    sim.advance(t_end, prescribed)
+    u = pb.U.x.array[pb.u_dofs]
+    psi = pb.U.x.array[pb.psi_dofs]
+    moved = COMM.allreduce(float(np.max(np.abs(surface.velocity.x.array), initial=0.0)), op=MPI.MAX)
+    return {
+        "max_abs_lnc": COMM.allreduce(float(np.max(np.abs(u), initial=0.0)), op=MPI.MAX),
+        "max_abs_psi": COMM.allreduce(float(np.max(np.abs(psi), initial=0.0)), op=MPI.MAX),
+        "w_max": moved,
+        "area_change": (surface.electrolyte_volume() - A0) / A0,
+        "salt_change": sim.salt_change(),
+        "min_quality": surface.last_quality.min_quality,
+    }
+
+
+def linear_stability(
+    count: int = 1,
+    amplitude: float = 0.05e-6,
+    current: float = 300.0,
+    i0: float = 1.0e5,
+    t1: float = 3.0,
+    t2: float = 15.0,
+    size: float = 0.25e-6,
+    electrode_size: float = 0.04e-6,
+    max_dt: float = 0.25,
+) -> dict:
+    """Growth of a cosine perturbation a cos(k x) of the Li surface against linear theory.
+
+    Measured: the first Fourier coefficient a(t) of the electrode profile; compared between t1
+    (concentration profile settled, t1 >> H^2/D) and t2 with exp(int s dt) of
+    :func:`depsim.deposition.linear_stability.amplification` (the gap shrinking with the
+    advancing surface)."""
+    case = make_case(
+        geometry={
+            "electrode": {"roughness": "sine", "amplitude": amplitude, "count": count},
+            "mesh": {"size": size, "electrode_size": electrode_size, "grading_distance": "1 um"},
+        },
+        electrode={"exchange_current_density": i0},
+        operation={"current_density": current},
+        time={"end": t2, "dt": 0.01, "max_dt": max_dt},
+    )
+    W = case.geometry.width
+    b, pb, sim, surface = deposition_run(case)
+    tag = b.markers["electrode"]
+    sim.initialise()
+    rows = []
+
+    def record(info):
+        surface.after_step(info.dt)
+        prof = electrode_profile(surface.mesh, b.facet_tags, tag)
+        rows.append((info.t, fourier_amplitude(prof, W, count), float(np.mean(prof.y))))
+
+    prof0 = electrode_profile(surface.mesh, b.facet_tags, tag)
+    a0 = fourier_amplitude(prof0, W, count)
+    sim.advance(t2, record)
+    ts = np.array([r[0] for r in rows])
+    amps = np.array([r[1] for r in rows])
+    a_t1 = float(np.interp(t1, ts, amps))
+    a_t2 = float(amps[-1])
+    p = ls.StabilityParameters.from_case(case)
+    k = 2 * math.pi * count / W
+    theory = ls.amplification(k, p, t1, t2)
+    measured = a_t2 / a_t1
+    s_meas = math.log(measured) / (t2 - t1)
+    s_theory = math.log(theory) / (t2 - t1)
+    val = ls.validity(k, p)
+    return {
+        "a0": a0,
+        "a_t1": a_t1,
+        "a_t2": a_t2,
+        "amplification": measured,
+        "amplification_theory": theory,
+        "s_measured": s_meas,
+        "s_theory": s_theory,
+        "s_rel_err": abs(s_meas - s_theory) / abs(s_theory),
+        "s_flat_theory": ls.growth_rate(k, p),
+        "advance": float(rows[-1][2] - np.mean(prof0.y)),
+        "peclet": val["peclet"],
+        "s_over_Dk2": val["s_over_Dk2"],
+        "steps": float(sim.step),
+        "cells": float(b.n_cells),
+        "min_quality": surface.last_quality.min_quality,
+    }
+
+
+STUDIES = {f.__name__: f for f in (mesh_motion_flat, growth_rough, faraday, gcl, linear_stability)}
+
+if __name__ == "__main__":
+    name = sys.argv[1]
+    kwargs = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    result = STUDIES[name](**kwargs)
+    if COMM.rank == 0:
+        print("RESULT " + json.dumps(result))
