@@ -71,6 +71,7 @@ class Simulation:
         self.dt_prev: float | None = None
         self.charge_passed = 0.0  # C per projected m^2, plating positive
         self.charge_applied = 0.0
+        self.charge_throughput = 0.0  # int |i_app| dt (protocols that plate and strip)
         self.salt0 = None
         self.wall_newton = 0.0
         self.steady = False
@@ -161,12 +162,21 @@ class Simulation:
                 self._set_load(target)
         raise SolverFailure("steady solve did not converge, even with load continuation")
 
-    def _set_load(self, value: float) -> None:
+    def set_load(self, value: float) -> None:
+        """Applied current density [A/m^2] (galvanostatic, > 0 plates) or potential [V]."""
         pb = self.problem
         if pb.galvanostatic:
             pb.i_app_hat.value = value / pb.scales.current_density
         else:
             pb.cell_potential = value
+
+    _set_load = set_load
+
+    @property
+    def applied_current(self) -> float:
+        """The applied current density now [A/m^2] (galvanostatic; > 0 plates)."""
+        pb = self.problem
+        return float(pb.i_app_hat.value) * pb.scales.current_density
 
     # ------------------------------------------------------------------------------------------
     def _ln_c_change(self) -> float:
@@ -176,13 +186,25 @@ class Simulation:
         local = float(np.max(np.abs(pb.U.x.array[dofs] - pb.U_n.x.array[dofs]), initial=0.0))
         return pb.comm.allreduce(local, op=MPI.MAX)
 
-    def advance(self, t_end: float, on_step: Callable[[StepInfo], None] | None = None) -> None:
-        """Integrate from the current time to ``t_end`` [s]."""
-        pb = self.problem
+    def advance(
+        self,
+        t_end: float,
+        on_step: Callable[[StepInfo], None] | None = None,
+        before_step: Callable[[float, float], None] | None = None,
+    ) -> None:
+        """Integrate from the current time to ``t_end`` [s].
+
+        ``before_step(t, dt)`` is called before every attempt of a step [t, t + dt] (e.g. to
+        set a protocol's load or the mesh velocity); ``on_step(info)`` after every accepted
+        step. Either may replace ``self.problem``/``self.newton`` (remeshing).
+        """
         ss = self.stepsize
         assert ss is not None, "transient runs need a Stepsize"
         while self.t < t_end * (1 - 1e-12):
+            pb = self.problem
             dt = ss.next_step(self.t, t_end)
+            if before_step is not None:
+                before_step(self.t, dt)
             V_prev = pb.cell_potential
             try:
                 pb.set_bdf(dt, self.dt_prev)
@@ -215,7 +237,8 @@ class Simulation:
             self.step += 1
             self.charge_passed += -current * dt
             if pb.galvanostatic:
-                self.charge_applied += pb.params.current_density * dt
+                self.charge_applied += self.applied_current * dt
+                self.charge_throughput += abs(self.applied_current) * dt
             self._account_salt(dt)
             pb.shift_history()
             self.dt_prev = dt
@@ -233,6 +256,7 @@ class Simulation:
             )
             if on_step is not None:
                 on_step(info)
+                pb = self.problem
             if pb.galvanostatic and c_min < self.depletion_threshold * pb.params.c0:
                 # (potentiostatic runs self-limit at the limiting current: not a failure)
                 raise SandTimeReached(
@@ -244,10 +268,12 @@ class Simulation:
 
     # --- balances ---------------------------------------------------------------------------------
     def charge_balance_error(self) -> float | None:
-        """|Q_electrode - Q_applied| / Q_applied (galvanostatic), None otherwise."""
-        if not self.problem.galvanostatic or self.charge_applied == 0.0:
+        """|Q_electrode - Q_applied| / Q_applied (galvanostatic), None otherwise; relative to
+        int |i_app| dt when a protocol plates and strips."""
+        ref = max(abs(self.charge_applied), self.charge_throughput)
+        if not self.problem.galvanostatic or ref == 0.0:
             return None
-        return abs(self.charge_passed - self.charge_applied) / abs(self.charge_applied)
+        return abs(self.charge_passed - self.charge_applied) / ref
 
     def _account_salt(self, dt: float) -> None:
         """Advance the salt expected from the boundary inflow with the BDF weights:
