@@ -17,18 +17,22 @@ except ImportError:  # conda / Docker installs of dolfinx do not ship it
 
 __version__ = "0.1.0"
 
+# Load the submodule ``depsim.run`` now, so that importing it later cannot rebind the package
+# attribute ``depsim.run`` (the function below) to the module.
+from depsim import run as _run_module  # noqa: E402,F401
+
 __all__ = ["__version__", "load_case", "run"]
 
 
 def load_case(path, overrides=None):
-    """Load, merge (``inherits``), override and validate a TOML case file (see :mod:`depsim.case`)."""
+    """Load, merge (``inherits``), override and validate a TOML case file (:mod:`depsim.case`)."""
     from depsim.case import load_case as _load
 
     return _load(path, overrides=overrides)
 
 
 def run(case, out_dir=None, **kwargs):
-    """Run one case; returns a :class:`depsim.run.RunResult` with ``.metrics`` and ``.output_dir``."""
+    """Run one case; returns a :class:`depsim.run.RunResult` (``.metrics``, ``.output_dir``)."""
     from depsim.run import run_case
 
     return run_case(case, out_dir=out_dir, **kwargs)

@@ -133,6 +133,9 @@ def test_python_api(tmp_path):
     assert result.output_dir == tmp_path / "api"
     assert result.metrics["i_mean"] == pytest.approx(5.0, rel=1e-8)
     assert not (tmp_path / "api" / "fields.xdmf").exists()
+    # a second call works too (the submodule depsim.run must not shadow the function)
+    again = depsim.run(case, out_dir=tmp_path / "api2", quiet=True)
+    assert again.metrics["i_mean"] == pytest.approx(result.metrics["i_mean"], rel=1e-12)
 
 
 def test_mesh_and_info_commands(tmp_path):
