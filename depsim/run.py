@@ -33,8 +33,7 @@ class RunResult:
 def check_supported(case) -> None:
     """Refuse case features that are validated but not yet implemented (exit code 2)."""
     if case.electrode.deposition:
-        raise CaseError("electrode.deposition", "a moving Li surface is not yet supported", True,
-                        "false")
+        _check_deposition(case)
     if case.electrode.double_layer_capacitance:
         raise CaseError(
             "electrode.double_layer_capacitance", "double-layer charging is not yet supported",
@@ -48,11 +47,33 @@ def check_supported(case) -> None:
         )
 
 
-def build_problem(case, comm):
+def _check_deposition(case) -> None:
+    """What a moving Li surface (electrode.deposition) supports; CaseError otherwise."""
+    def refuse(key, why, value, allowed):
+        raise CaseError(key, f"{why} (with electrode.deposition = true)", value, allowed)
+
+    if case.model.charge != "electroneutral":
+        refuse("model.charge", "the moving Li surface is implemented for the electroneutral "
+               "model", case.model.charge, "electroneutral")
+    if case.geometry.dimension != 2:
+        refuse("geometry.dimension", "the moving Li surface (mesh motion and remeshing) is "
+               "implemented in 2D", case.geometry.dimension, "2")
+    if case.geometry.separator is not None:
+        refuse("geometry.separator", "a separator layer would be deformed by the mesh motion "
+               "(the Li cannot grow into a fixed porous layer in this model)", "a layer",
+               "no [geometry.separator] (a [separator] filling the cell is fine)")
+    if case.model.element_degree != 1:
+        refuse("model.element_degree", "the mesh velocity is P1", case.model.element_degree, "1")
+    if case.time.steady:
+        refuse("time.steady", "a moving surface has no steady state", True, "false")
+
+
+def build_problem(case, comm, bundle=None):
     """Mesh, parameters and the problem of ``model.charge`` for ``case`` (nothing written).
 
     Poisson mode first checks that the Debye length can be resolved (CaseError otherwise) and
-    refines the electrode element size to lambda_D / 5.
+    refines the electrode element size to lambda_D / 5. ``bundle``: use this mesh (e.g. a
+    remeshed cell) instead of building the case's (electroneutral mode).
     """
     import dataclasses
 
@@ -85,7 +106,7 @@ def build_problem(case, comm):
 
     from depsim.solver.problem import ElectroneutralProblem
 
-    bundle = build_mesh(case, comm)
+    bundle = bundle if bundle is not None else build_mesh(case, comm)
     params = ModelParameters.from_case(
         case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
     )
@@ -109,13 +130,29 @@ class _Outputs:
         names = list(dict.fromkeys([*case.output.fields, "c_cation", "c_anion", "phi", "E"]))
         self.fields = OutputFields(problem, names)
         written = {n: f for n, f in self.fields.functions.items() if n in case.output.fields}
-        self.writer = FieldWriter(problem.mesh, out_dir, list(case.output.formats), written)
+        self.writer = FieldWriter(problem.mesh, out_dir, list(case.output.formats), written,
+                                  moving_mesh=bool(case.electrode.deposition))
         self.sampler = ElectrodeSampler(
             problem.mesh, bundle.facet_tags, bundle.markers.get("electrode", 1)
         )
         self.csv = InterfaceCSV(out_dir / "interface.csv", append=append, comm=comm)
         self.metrics = MetricsRecorder()
         self.last_time = None
+        self.deposition = None  # DepositionController of a run with a moving Li surface
+
+    def replace_problem(self, problem, bundle) -> None:
+        """Follow a remeshed cell: new output fields, a new field-file segment, a new sampler."""
+        from depsim.output import ElectrodeSampler
+        from depsim.solver.postprocess import OutputFields
+
+        self.problem = problem
+        names = list(self.fields.functions)
+        self.fields = OutputFields(problem, names)
+        written = {n: f for n, f in self.fields.functions.items() if n in self.case.output.fields}
+        self.writer.update_mesh(written, mesh=problem.mesh)
+        self.sampler = ElectrodeSampler(
+            problem.mesh, bundle.facet_tags, bundle.markers.get("electrode", 1)
+        )
 
     def interface_samples(self) -> dict | None:
         from depsim.solver.postprocess import electrode_reaction_current
@@ -137,6 +174,8 @@ class _Outputs:
         """Write fields, interface rows and the metrics of time ``t`` [s]."""
         from depsim.output import interface_metrics
 
+        if self.deposition is not None:
+            self.fields.refresh_mass()  # the mesh moved
         self.fields.update()
         self.writer.write(t)
         samples = self.interface_samples()
@@ -150,6 +189,9 @@ class _Outputs:
         scalars["mass_balance_error"] = sim.mass_balance_error()
         scalars["deposit_thickness_max"] = None
         scalars["deposit_thickness_min"] = None
+        if self.deposition is not None:
+            scalars.update(self.deposition.metrics(samples))
+            self.deposition.record_profile(t, samples)
         self.metrics.record(t, **scalars)
         self.last_time = t
         return scalars
@@ -186,6 +228,11 @@ def run_case(
     check_supported(case)
     out_dir = Path(out_dir) if out_dir is not None else Path(case.output.dir)
     restart_dir = Path(restart) if restart is not None else None
+    deposition = bool(case.electrode.deposition)
+    if restart_dir is not None and deposition:
+        raise CaseError("--restart", "a run with a moving Li surface (electrode.deposition) "
+                        "cannot be restarted (its mesh is not rebuilt from the case)",
+                        str(restart_dir), "run it from the start")
     if restart_dir is not None and not (restart_dir / "checkpoint" / "state.json").exists():
         raise CaseError("--restart", "no checkpoint found", str(restart_dir),
                         "a run folder with checkpoint/state.json")
@@ -204,6 +251,27 @@ def run_case(
         adaptive=case.time.adaptive,
     )
     sim = Simulation(problem, newton, stepsize)
+    from depsim.deposition.protocol import Protocol
+
+    protocol = Protocol.from_case(case)
+    if case.operation.steps:
+        stepsize.milestones = protocol.milestones(t_end)
+    controller = None
+    if deposition:
+        from depsim.deposition.controller import DepositionController
+
+        def make_newton(pb):
+            return BorderedNewton(
+                pb, rtol=case.solver.snes_rtol, atol=case.solver.snes_atol,
+                max_it=case.solver.max_it, linear=case.solver.linear,
+                petsc_options=dict(case.solver.petsc_options),
+            )
+
+        controller = DepositionController(
+            case, bundle, problem, sim,
+            make_problem=lambda b: build_problem(case, comm, bundle=b)[2],
+            make_newton=make_newton,
+        )
 
     # --- output folder ---------------------------------------------------------------------------
     if comm.rank == 0:
@@ -216,6 +284,7 @@ def run_case(
     logger.info("mesh: %d cells, h_min = %.3g um; %d dofs", bundle.n_cells, bundle.h_min * 1e6,
                 problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs)
     outputs = _Outputs(case, problem, bundle, out_dir, comm, append=restart_dir is not None)
+    outputs.deposition = controller
 
     status, message = "finished", ""
     newton_its = 0
@@ -237,29 +306,65 @@ def run_case(
             progress = Progress(t_end, t_start=sim.t, quiet=quiet, comm=comm, logger=logger)
             ckpt_every = case.output.checkpoint_every
 
+            def before_step(t, dt):
+                if case.operation.steps:
+                    _, value = protocol.over_step(t, dt)
+                    if value != sim.applied_current:
+                        sim.set_load(value)
+                if controller is not None:
+                    controller.before_step(t, dt)
+
             def on_step(info):
                 progress.update(info.t, dt=info.dt, newton=info.iterations,
                                 V=f"{info.cell_potential:.4g} V")
-                if info.step % every == 0 or info.t >= t_end * (1 - 1e-12):
-                    outputs.write(info.t, sim, _scalars(problem, sim))
-                if ckpt_every and info.step % ckpt_every == 0:
+                if controller is not None and controller.after_step(info.dt):
+                    outputs.replace_problem(sim.problem, controller.bundle)
+                eps = 1e-9 * info.dt
+                switch = bool(case.operation.steps) and protocol.switches(info.t - eps,
+                                                                          info.t + eps)
+                if switch:
+                    # the load jumps at info.t: restart small and with implicit Euler
+                    stepsize.dt = case.time.dt
+                    sim.dt_prev = None
+                if info.step % every == 0 or switch or info.t >= t_end * (1 - 1e-12):
+                    outputs.write(info.t, sim, _scalars(sim.problem, sim))
+                if ckpt_every and info.step % ckpt_every == 0 and not deposition:
                     save_checkpoint(out_dir / "checkpoint", sim, comm)
 
             with progress:
-                sim.advance(t_end, on_step)
+                sim.advance(t_end, on_step, before_step)
     except SolverFailure as exc:
         status, message = "failed", str(exc)
         logger.error("%s", exc)
         # the last good state is U_n (restored after the failed step): write it
+        problem = sim.problem
         problem.U.x.array[:] = problem.U_n.x.array
         if outputs.last_time is None or outputs.last_time < sim.t:
             outputs.write(sim.t, sim, _scalars(problem, sim))
-        save_checkpoint(out_dir / "checkpoint", sim, comm)
+        if not deposition:
+            save_checkpoint(out_dir / "checkpoint", sim, comm)
     finally:
         outputs.close()
+    problem, newton = sim.problem, sim.newton
 
-    if status == "finished" and not case.time.steady:
+    if status == "finished" and not case.time.steady and not deposition:
         save_checkpoint(out_dir / "checkpoint", sim, comm)
+    deposition_metrics = {}
+    if controller is not None:
+        fig = controller.write_figure(out_dir / "surface_profiles.png")
+        check = controller.faraday_check()
+        deposition_metrics = {
+            "deposit_volume_expected": check["expected"],
+            "deposit_volume_lost": check["volume_lost"],
+            "deposit_faraday_error": check["rel_err"],
+        }
+        if fig is not None:
+            logger.info("surface profiles: %s", fig)
+        logger.info(
+            "deposition: electrolyte volume lost %.6g m^2 vs V_m Q W / F = %.6g m^2 (rel. %.2g); "
+            "%d remeshes", check["volume_lost"], check["expected"], check["rel_err"] or 0.0,
+            controller.remeshes,
+        )
     separator_metrics = _separator_metrics(params, logger)
     wall = time.perf_counter() - wall0
     extra = {
@@ -279,6 +384,7 @@ def run_case(
         "h_min": bundle.h_min,
         "t_end": sim.t,
         **separator_metrics,
+        **deposition_metrics,
     }
     metrics = outputs.metrics.to_dict(extra)
     if comm.rank == 0:

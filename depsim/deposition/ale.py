@@ -78,6 +78,9 @@ class MovingSurface:
 
     Attributes:
         velocity: the problem's mesh velocity Function (m/s).
+        last_swept_salt: salt in the electrolyte volume swept by the last move, the boundary
+            integral of eps c+ D.(-n) [mol per m^(3-d)] (lost from the model: the Stefan flow
+            that would carry it to the reservoir is neglected).
         mover, growth, quality: the :class:`MeshMover`, :class:`SurfaceGrowth`,
             :class:`MeshQuality`.
         deposited_volume: Li volume deposited so far [m^3 per m of depth in 2D, m^3 in 3D],
@@ -119,6 +122,14 @@ class MovingSurface:
         self.volume0 = self.electrolyte_volume()
         self.last_quality: QualityReport = self.quality.report()
         self.moves = 0
+        # salt in the volume swept by the Li in a move: -int_Ge eps c+ D.n ds (n into the Li)
+        tag = markers["electrode"]
+        ds_e = ufl.Measure("ds", domain=problem.mesh, subdomain_data=problem.facet_tags)(tag)
+        n = ufl.FacetNormal(problem.mesh)
+        self._swept_salt_form = fem.form(
+            -problem.porosity * problem.c_plus_expr * ufl.inner(self.mover.displacement, n) * ds_e
+        )
+        self.last_swept_salt = 0.0
 
     # ------------------------------------------------------------------------------------------
     def electrolyte_volume(self) -> float:
@@ -145,6 +156,8 @@ class MovingSurface:
         self.deposited_volume += dt * self.comm.allreduce(float(rates[owned].sum()), op=MPI.SUM)
         g.accumulate(disp)
         D = self.mover.extend(disp)
+        swept = self.comm.allreduce(fem.assemble_scalar(self._swept_salt_form), op=MPI.SUM)
+        self.last_swept_salt = swept * self.problem.scales.concentration
         self.mover.translate(D.x.array)
         self._last_disp = D.x.array.copy()
         self.moves += 1

@@ -234,6 +234,9 @@ class Simulation:
             # accepted
             current = pb.electrode_current()
             self.t += dt
+            for m in ss.milestones:  # land exactly on a milestone (no sliver step after it)
+                if abs(self.t - m) <= 1e-12 * max(abs(m), dt):
+                    self.t = m
             self.step += 1
             self.charge_passed += -current * dt
             if pb.galvanostatic:

@@ -88,20 +88,9 @@ def make_case(**kw):
     return validate_case(data)
 
 
-class HookedStepsize(Stepsize):
-    """A Stepsize that calls ``hook(t, dt)`` whenever it hands out a step (before the solve)."""
-
-    hook = None
-
-    def next_step(self, t, t_end):
-        dt = super().next_step(t, t_end)
-        if self.hook is not None:
-            self.hook(t, dt)
-        return dt
-
-
 def deposition_run(case, bundle=None, chi=1.0, method="consistent"):
-    """Problem, Simulation and MovingSurface for a case (galvanostatic)."""
+    """Problem (with the ALE term), Simulation and MovingSurface for a case (galvanostatic);
+    advance with ``sim.advance(t_end, on_step, surface.before_step)``."""
     bundle = bundle or build_mesh(case, COMM)
     params = ModelParameters.from_case(case, mesh_has_separator=False)
     pb = ElectroneutralProblem(
@@ -110,11 +99,16 @@ def deposition_run(case, bundle=None, chi=1.0, method="consistent"):
         params,
         markers=bundle.markers,
         projected_area=bundle.projected_area,
+        moving_mesh=True,
     )
     surface = MovingSurface(pb, markers=bundle.markers, chi=chi, method=method)
     newton = BorderedNewton(pb, rtol=1e-10, atol=1e-12, max_it=30)
-    ss = HookedStepsize(dt=case.time.dt, max_dt=case.time.max_dt, min_dt=case.time.min_dt)
-    ss.hook = surface.before_step
+    ss = Stepsize(
+        dt=case.time.dt,
+        max_dt=case.time.max_dt,
+        min_dt=case.time.min_dt,
+        adaptive=case.time.adaptive,
+    )
     sim = Simulation(pb, newton, ss)
     return bundle, pb, sim, surface
 
@@ -255,7 +249,7 @@ def faraday(
     b, pb, sim, surface = deposition_run(case)
     sim.initialise()
     A0 = surface.electrolyte_volume()
-    sim.advance(t_end, lambda info: surface.after_step(info.dt))
+    sim.advance(t_end, lambda info: surface.after_step(info.dt), surface.before_step)
     A1 = surface.electrolyte_volume()
     W = case.geometry.width
     expected = LI_MOLAR_VOLUME * sim.charge_passed * W / FARADAY
@@ -301,7 +295,7 @@ def gcl(t_end: float = 2.0, amplitude: float = 0.2e-6) -> dict:
         surface._last_disp = D.x.array.copy()
 
     A0 = surface.electrolyte_volume()
-    sim.advance(t_end, prescribed)
+    sim.advance(t_end, prescribed, surface.before_step)
     u = pb.U.x.array[pb.u_dofs]
     psi = pb.U.x.array[pb.psi_dofs]
     moved = COMM.allreduce(float(np.max(np.abs(surface.velocity.x.array), initial=0.0)), op=MPI.MAX)
@@ -354,7 +348,7 @@ def linear_stability(
 
     prof0 = electrode_profile(surface.mesh, b.facet_tags, tag)
     a0 = fourier_amplitude(prof0, W, count)
-    sim.advance(t2, record)
+    sim.advance(t2, record, surface.before_step)
     ts = np.array([r[0] for r in rows])
     amps = np.array([r[1] for r in rows])
     a_t1 = float(np.interp(t1, ts, amps))
@@ -385,7 +379,81 @@ def linear_stability(
     }
 
 
-STUDIES = {f.__name__: f for f in (mesh_motion_flat, growth_rough, faraday, gcl, linear_stability)}
+def remesh_consistency(
+    remesh_at: float | None = 5.0,
+    t_end: float = 10.0,
+    current: float = 500.0,
+    amplitude: float = 0.2e-6,
+    count: int = 2,
+) -> dict:
+    """Plating on a sine surface driven like a run (:class:`DepositionController`), with one
+    forced remeshing at ``remesh_at`` (None: never): the surface, the cell potential and the
+    balances must not notice it."""
+    from depsim.deposition.controller import DepositionController
+
+    case = make_case(
+        geometry={"electrode": {"roughness": "sine", "amplitude": amplitude, "count": count}},
+        operation={"current_density": current},
+        time={"end": t_end, "dt": 0.01, "max_dt": 0.5},
+        electrode={"deposition": True},
+    )
+    b = build_mesh(case, COMM)
+    params = ModelParameters.from_case(case, mesh_has_separator=False)
+
+    def make_problem(bundle):
+        return ElectroneutralProblem(
+            bundle.mesh,
+            bundle.facet_tags,
+            params,
+            markers=bundle.markers,
+            projected_area=bundle.projected_area,
+            moving_mesh=True,
+        )
+
+    def make_newton(pb):
+        return BorderedNewton(pb, rtol=1e-10, atol=1e-12, max_it=30)
+
+    pb = make_problem(b)
+    ss = Stepsize(dt=case.time.dt, max_dt=case.time.max_dt, min_dt=case.time.min_dt)
+    if remesh_at is not None:
+        ss.milestones = [remesh_at]
+    sim = Simulation(pb, make_newton(pb), ss)
+    ctl = DepositionController(case, b, pb, sim, make_problem, make_newton, min_quality=0.0)
+    sim.initialise()
+
+    def on_step(info):
+        ctl.after_step(info.dt)
+        if remesh_at is not None and ctl.remeshes == 0 and info.t >= remesh_at * (1 - 1e-12):
+            salt = ctl.surface.problem.salt_amount()
+            ctl.remesh()
+            ctl._book_salt(salt - ctl.surface.problem.salt_amount())
+
+    sim.advance(t_end, on_step, ctl.before_step)
+    W = case.geometry.width
+    prof = electrode_profile(
+        ctl.surface.mesh, ctl.bundle.facet_tags, ctl.bundle.markers["electrode"]
+    )
+    lo, hi = ctl.surface.thickness_range()
+    check = ctl.faraday_check()
+    return {
+        "amplitude": fourier_amplitude(prof, W, count),
+        "mean_height": float(np.trapezoid(prof.y, prof.x) / W),
+        "cell_potential": sim.problem.cell_potential,
+        "c_surface_min": sim.problem.surface_concentration_min(),
+        "faraday_error": check["rel_err"],
+        "mass_balance_error": sim.mass_balance_error(),
+        "charge_balance_error": sim.charge_balance_error(),
+        "thickness_min": lo,
+        "thickness_max": hi,
+        "remeshes": float(ctl.remeshes),
+        "salt_swept": ctl.salt_swept,
+    }
+
+
+STUDIES = {
+    f.__name__: f
+    for f in (mesh_motion_flat, growth_rough, faraday, gcl, linear_stability, remesh_consistency)
+}
 
 if __name__ == "__main__":
     name = sys.argv[1]
