@@ -36,32 +36,49 @@ def check_supported(case) -> None:
         _check_deposition(case)
     if case.electrode.double_layer_capacitance:
         raise CaseError(
-            "electrode.double_layer_capacitance", "double-layer charging is not yet supported",
-            case.electrode.double_layer_capacitance, "0",
+            "electrode.double_layer_capacitance",
+            "double-layer charging is not yet supported",
+            case.electrode.double_layer_capacitance,
+            "0",
         )
     if case.time.steady and case.operation.counter == "electrode":
         raise CaseError(
-            "time.steady", "a closed cell (operation.counter = 'electrode') has no unique steady "
-            "state (its salt content is set by the initial condition); run it transient", True,
+            "time.steady",
+            "a closed cell (operation.counter = 'electrode') has no unique steady "
+            "state (its salt content is set by the initial condition); run it transient",
+            True,
             "false",
         )
 
 
 def _check_deposition(case) -> None:
     """What a moving Li surface (electrode.deposition) supports; CaseError otherwise."""
+
     def refuse(key, why, value, allowed):
         raise CaseError(key, f"{why} (with electrode.deposition = true)", value, allowed)
 
     if case.model.charge != "electroneutral":
-        refuse("model.charge", "the moving Li surface is implemented for the electroneutral "
-               "model", case.model.charge, "electroneutral")
+        refuse(
+            "model.charge",
+            "the moving Li surface is implemented for the electroneutral model",
+            case.model.charge,
+            "electroneutral",
+        )
     if case.geometry.dimension != 2:
-        refuse("geometry.dimension", "the moving Li surface (mesh motion and remeshing) is "
-               "implemented in 2D", case.geometry.dimension, "2")
+        refuse(
+            "geometry.dimension",
+            "the moving Li surface (mesh motion and remeshing) is implemented in 2D",
+            case.geometry.dimension,
+            "2",
+        )
     if case.geometry.separator is not None:
-        refuse("geometry.separator", "a separator layer would be deformed by the mesh motion "
-               "(the Li cannot grow into a fixed porous layer in this model)", "a layer",
-               "no [geometry.separator] (a [separator] filling the cell is fine)")
+        refuse(
+            "geometry.separator",
+            "a separator layer would be deformed by the mesh motion "
+            "(the Li cannot grow into a fixed porous layer in this model)",
+            "a layer",
+            "no [geometry.separator] (a [separator] filling the cell is fine)",
+        )
     if case.model.element_degree != 1:
         refuse("model.element_degree", "the mesh velocity is P1", case.model.element_degree, "1")
     if case.time.steady:
@@ -98,8 +115,12 @@ def build_problem(case, comm, bundle=None):
             case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
         )
         problem = PoissonNernstPlanckProblem(
-            bundle.mesh, bundle.facet_tags, params, markers=bundle.markers,
-            projected_area=bundle.projected_area, cell_tags=bundle.cell_tags,
+            bundle.mesh,
+            bundle.facet_tags,
+            params,
+            markers=bundle.markers,
+            projected_area=bundle.projected_area,
+            cell_tags=bundle.cell_tags,
             resolution="raise",
         )
         return bundle, params, problem
@@ -111,8 +132,12 @@ def build_problem(case, comm, bundle=None):
         case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
     )
     problem = ElectroneutralProblem(
-        bundle.mesh, bundle.facet_tags, params, markers=bundle.markers,
-        projected_area=bundle.projected_area, cell_tags=bundle.cell_tags,
+        bundle.mesh,
+        bundle.facet_tags,
+        params,
+        markers=bundle.markers,
+        projected_area=bundle.projected_area,
+        cell_tags=bundle.cell_tags,
         moving_mesh=bool(case.electrode.deposition),
     )
     return bundle, params, problem
@@ -130,8 +155,13 @@ class _Outputs:
         names = list(dict.fromkeys([*case.output.fields, "c_cation", "c_anion", "phi", "E"]))
         self.fields = OutputFields(problem, names)
         written = {n: f for n, f in self.fields.functions.items() if n in case.output.fields}
-        self.writer = FieldWriter(problem.mesh, out_dir, list(case.output.formats), written,
-                                  moving_mesh=bool(case.electrode.deposition))
+        self.writer = FieldWriter(
+            problem.mesh,
+            out_dir,
+            list(case.output.formats),
+            written,
+            moving_mesh=bool(case.electrode.deposition),
+        )
         self.sampler = ElectrodeSampler(
             problem.mesh, bundle.facet_tags, bundle.markers.get("electrode", 1)
         )
@@ -230,24 +260,37 @@ def run_case(
     restart_dir = Path(restart) if restart is not None else None
     deposition = bool(case.electrode.deposition)
     if restart_dir is not None and deposition:
-        raise CaseError("--restart", "a run with a moving Li surface (electrode.deposition) "
-                        "cannot be restarted (its mesh is not rebuilt from the case)",
-                        str(restart_dir), "run it from the start")
+        raise CaseError(
+            "--restart",
+            "a run with a moving Li surface (electrode.deposition) "
+            "cannot be restarted (its mesh is not rebuilt from the case)",
+            str(restart_dir),
+            "run it from the start",
+        )
     if restart_dir is not None and not (restart_dir / "checkpoint" / "state.json").exists():
-        raise CaseError("--restart", "no checkpoint found", str(restart_dir),
-                        "a run folder with checkpoint/state.json")
+        raise CaseError(
+            "--restart",
+            "no checkpoint found",
+            str(restart_dir),
+            "a run folder with checkpoint/state.json",
+        )
 
     # --- set-up (nothing written yet) -------------------------------------------------------------
     bundle, params, problem = build_problem(case, comm)
     newton = BorderedNewton(
-        problem, rtol=case.solver.snes_rtol, atol=case.solver.snes_atol,
-        max_it=case.solver.max_it, linear=case.solver.linear,
+        problem,
+        rtol=case.solver.snes_rtol,
+        atol=case.solver.snes_atol,
+        max_it=case.solver.max_it,
+        linear=case.solver.linear,
         petsc_options=dict(case.solver.petsc_options),
     )
     t_end = case.time.end
     every = case.output.every
     stepsize = Stepsize(
-        dt=case.time.dt, max_dt=case.time.max_dt, min_dt=case.time.min_dt,
+        dt=case.time.dt,
+        max_dt=case.time.max_dt,
+        min_dt=case.time.min_dt,
         adaptive=case.time.adaptive,
     )
     sim = Simulation(problem, newton, stepsize)
@@ -262,13 +305,19 @@ def run_case(
 
         def make_newton(pb):
             return BorderedNewton(
-                pb, rtol=case.solver.snes_rtol, atol=case.solver.snes_atol,
-                max_it=case.solver.max_it, linear=case.solver.linear,
+                pb,
+                rtol=case.solver.snes_rtol,
+                atol=case.solver.snes_atol,
+                max_it=case.solver.max_it,
+                linear=case.solver.linear,
                 petsc_options=dict(case.solver.petsc_options),
             )
 
         controller = DepositionController(
-            case, bundle, problem, sim,
+            case,
+            bundle,
+            problem,
+            sim,
             make_problem=lambda b: build_problem(case, comm, bundle=b)[2],
             make_newton=make_newton,
         )
@@ -278,11 +327,16 @@ def run_case(
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "case.resolved.toml").write_text(to_toml(case))
     comm.barrier()
-    logger = setup_logging(out_dir, level=log_level, quiet=quiet, comm=comm,
-                           append=restart_dir is not None)
+    logger = setup_logging(
+        out_dir, level=log_level, quiet=quiet, comm=comm, append=restart_dir is not None
+    )
     logger.info("depsim run %s -> %s (MPI size %d)", case.case.name, out_dir, comm.size)
-    logger.info("mesh: %d cells, h_min = %.3g um; %d dofs", bundle.n_cells, bundle.h_min * 1e6,
-                problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs)
+    logger.info(
+        "mesh: %d cells, h_min = %.3g um; %d dofs",
+        bundle.n_cells,
+        bundle.h_min * 1e6,
+        problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs,
+    )
     outputs = _Outputs(case, problem, bundle, out_dir, comm, append=restart_dir is not None)
     outputs.deposition = controller
 
@@ -298,8 +352,11 @@ def run_case(
         if case.time.steady:
             rep = sim.solve_steady()
             outputs.write(0.0, sim, _scalars(problem, sim))
-            logger.info("steady state: V = %.6g V, i = %.6g A/m^2", problem.cell_potential,
-                        -problem.electrode_current())
+            logger.info(
+                "steady state: V = %.6g V, i = %.6g A/m^2",
+                problem.cell_potential,
+                -problem.electrode_current(),
+            )
         else:
             if restart_dir is None:
                 outputs.write(0.0, sim, _scalars(problem, sim))
@@ -315,13 +372,15 @@ def run_case(
                     controller.before_step(t, dt)
 
             def on_step(info):
-                progress.update(info.t, dt=info.dt, newton=info.iterations,
-                                V=f"{info.cell_potential:.4g} V")
+                progress.update(
+                    info.t, dt=info.dt, newton=info.iterations, V=f"{info.cell_potential:.4g} V"
+                )
                 if controller is not None and controller.after_step(info.dt):
                     outputs.replace_problem(sim.problem, controller.bundle)
                 eps = 1e-9 * info.dt
-                switch = bool(case.operation.steps) and protocol.switches(info.t - eps,
-                                                                          info.t + eps)
+                switch = bool(case.operation.steps) and protocol.switches(
+                    info.t - eps, info.t + eps
+                )
                 if switch:
                     # the load jumps at info.t: restart small and with implicit Euler
                     stepsize.dt = case.time.dt
@@ -362,7 +421,10 @@ def run_case(
             logger.info("surface profiles: %s", fig)
         logger.info(
             "deposition: electrolyte volume lost %.6g m^2 vs V_m Q W / F = %.6g m^2 (rel. %.2g); "
-            "%d remeshes", check["volume_lost"], check["expected"], check["rel_err"] or 0.0,
+            "%d remeshes",
+            check["volume_lost"],
+            check["expected"],
+            check["rel_err"] or 0.0,
             controller.remeshes,
         )
     separator_metrics = _separator_metrics(params, logger)
@@ -395,8 +457,12 @@ def run_case(
         err = SolverFailure(message, time=sim.t)
         err.output_dir = out_dir
         raise err
-    return RunResult(metrics=json.loads(json.dumps(metrics, default=_none)), output_dir=out_dir,
-                     status=status, message=message)
+    return RunResult(
+        metrics=json.loads(json.dumps(metrics, default=_none)),
+        output_dir=out_dir,
+        status=status,
+        message=message,
+    )
 
 
 def _none(obj):
@@ -419,7 +485,9 @@ def _separator_metrics(params, logger) -> dict:
         return {"separator_transference_number": None, "separator_conductivity": None}
     logger.info(
         "separator as simulated: t+ = %.4g, conductivity = %.4g S/m (Donnan potential %.4g mV)",
-        m.transference_number, m.conductivity, 1e3 * m.donnan_potential,
+        m.transference_number,
+        m.conductivity,
+        1e3 * m.donnan_potential,
     )
     return {
         "separator_transference_number": m.transference_number,

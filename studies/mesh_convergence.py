@@ -22,8 +22,6 @@ import json
 import math
 from pathlib import Path
 
-import depsim
-
 # isort: split
 from mpi4py import MPI
 

@@ -16,7 +16,9 @@ def transference_number(D_cation: float, D_anion: float) -> float:
     return D_cation / (D_cation + D_anion)
 
 
-def conductivity(D_cation: float, D_anion: float, concentration: float, temperature: float) -> float:
+def conductivity(
+    D_cation: float, D_anion: float, concentration: float, temperature: float
+) -> float:
     """Nernst–Einstein conductivity kappa = F^2 c (D+ + D-) / (R T) [S/m]."""
     return FARADAY**2 * concentration * (D_cation + D_anion) / (GAS_CONSTANT * temperature)
 
@@ -24,7 +26,7 @@ def conductivity(D_cation: float, D_anion: float, concentration: float, temperat
 def nernst_einstein(
     kappa: float, t_plus: float, concentration: float, temperature: float
 ) -> tuple[float, float]:
-    """Ionic diffusivities (D+, D-) [m^2/s] from conductivity ``kappa`` [S/m] and t+ at c0 [mol/m^3].
+    """Ionic diffusivities (D+, D-) [m^2/s] from conductivity ``kappa`` [S/m] and t+ at c0.
 
     D+ = t+ kappa R T / (F^2 c0),  D- = (1 - t+) kappa R T / (F^2 c0).
     """
@@ -45,7 +47,7 @@ def limiting_current(D_cation: float, D_anion: float, concentration: float, leng
 
 
 def sand_time(D_cation: float, D_anion: float, concentration: float, current: float) -> float:
-    """Sand's time t_S = pi D (F c0)^2 / (4 ((1 - t+) i)^2) [s] for a plating current ``i`` [A/m^2]."""
+    """Sand's time t_S = pi D (F c0)^2 / (4 ((1 - t+) i)^2) [s] for plating current ``i`` [A/m^2]."""
     D = salt_diffusivity(D_cation, D_anion)
     t_plus = transference_number(D_cation, D_anion)
     return math.pi * D * (FARADAY * concentration) ** 2 / (4.0 * ((1.0 - t_plus) * current) ** 2)
@@ -54,6 +56,9 @@ def sand_time(D_cation: float, D_anion: float, concentration: float, current: fl
 def debye_length(concentration: float, relative_permittivity: float, temperature: float) -> float:
     """Debye length lambda_D = sqrt(eps0 eps_r R T / (2 F^2 c)) [m] of a 1:1 salt."""
     return math.sqrt(
-        VACUUM_PERMITTIVITY * relative_permittivity * GAS_CONSTANT * temperature
+        VACUUM_PERMITTIVITY
+        * relative_permittivity
+        * GAS_CONSTANT
+        * temperature
         / (2.0 * FARADAY**2 * concentration)
     )
