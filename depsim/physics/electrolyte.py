@@ -47,7 +47,7 @@ def limiting_current(D_cation: float, D_anion: float, concentration: float, leng
 
 
 def sand_time(D_cation: float, D_anion: float, concentration: float, current: float) -> float:
-    """Sand's time t_S = pi D (F c0)^2 / (4 ((1 - t+) i)^2) [s] for plating current ``i`` [A/m^2]."""
+    """Sand's time t_S = pi D (F c0)^2 / (4 ((1 - t+) i)^2) [s] at plating current i [A/m^2]."""
     D = salt_diffusivity(D_cation, D_anion)
     t_plus = transference_number(D_cation, D_anion)
     return math.pi * D * (FARADAY * concentration) ** 2 / (4.0 * ((1.0 - t_plus) * current) ** 2)
