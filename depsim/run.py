@@ -441,6 +441,7 @@ def run_case(
         "steps": sim.step,
         "newton_iterations": newton.total_iterations,
         "linear_iterations": newton.total_linear_iterations,
+        "lu_factorisations": newton.total_factorisations,
         "dofs": problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs,
         "cells": bundle.n_cells,
         "h_min": bundle.h_min,

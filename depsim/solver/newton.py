@@ -14,6 +14,10 @@ at the cost of one extra triangular solve. Without the global unknown it is plai
 Convergence: ||F||_2 <= max(atol, rtol ||F_0||_2) and |G| <= max(atol, rtol |G_0|), or an
 update ||dU||_inf <= stol. A damping rule caps the largest change of u = ln c and psi per
 iteration at ``max_step`` (in units of 1 and V_T).
+
+Between time steps the LU factorisation is kept while the time-step constants and the mesh
+are unchanged (modified Newton; refreshed when convergence slows): one factorisation then
+serves several steps (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -90,6 +94,7 @@ class BorderedNewton:
         petsc_options: dict | None = None,
         prefix: str = "depsim_",
         max_step: float = 2.0,
+        reuse_jacobian: bool = True,
     ):
         self.problem = problem
         self.rtol, self.atol, self.stol, self.max_it = rtol, atol, stol, max_it
@@ -114,6 +119,9 @@ class BorderedNewton:
         self._prefix = prefix
         self.total_iterations = 0
         self.total_linear_iterations = 0
+        self.total_factorisations = 0
+        self.reuse_jacobian = reuse_jacobian
+        self._A_key = None
 
     # ------------------------------------------------------------------------------------------
     def _assemble_F(self) -> None:
@@ -153,13 +161,50 @@ class BorderedNewton:
         return self.ksp.getIterationNumber()
 
     # ------------------------------------------------------------------------------------------
+    def _jacobian_key(self) -> tuple:
+        """What the Jacobian depends on besides the iterate: time-stepping constants and the
+        mesh coordinates (a moving mesh)."""
+        pb = self.problem
+        consts = tuple(
+            float(getattr(pb, name).value)
+            for name in ("a0", "a1", "a2", "dt_hat", "init")
+            if hasattr(pb, name)
+        )
+        x = pb.mesh.geometry.x
+        return consts + (float(x.sum()), float((x * x).sum()))
+
     def solve(self) -> NewtonReport:
-        """Solve in place (``problem.U`` and ``problem.V_hat``); raise NewtonDivergence."""
+        """Solve in place (``problem.U`` and ``problem.V_hat``); raise NewtonDivergence.
+
+        With ``reuse_jacobian`` (default) the LU factorisation of the last Jacobian is kept
+        while the time-step constants and the mesh are unchanged (modified Newton); the
+        Jacobian is refreshed when an iteration reduces the residual by less than 10x, and a
+        failed solve is retried once from the start with a fresh Jacobian.
+        """
+        pb = self.problem
+        key = self._jacobian_key()
+        stale = self._A_key is None or key != self._A_key or not self.reuse_jacobian
+        stale = bool(pb.comm.allreduce(stale, op=_lor()))  # collective decision
+        if stale:
+            return self._iterate(refresh_first=True)
+        U0 = pb.U.x.array.copy()
+        V0 = float(pb.V_hat.value)
+        try:
+            return self._iterate(refresh_first=False)
+        except NewtonDivergence as exc:
+            log.debug("Newton with the kept Jacobian failed (%s): retry with a fresh one", exc)
+            pb.U.x.array[:] = U0
+            pb.V_hat.value = V0
+            return self._iterate(refresh_first=True)
+
+    def _iterate(self, refresh_first: bool) -> NewtonReport:
         pb = self.problem
         U = pb.U
         has_global = pb.constraint is not None
         F0 = G0 = None
+        F_prev = None
         lin_its = 0
+        factorisations = 0
         for it in range(self.max_it + 1):
             self._assemble_F()
             Fn = self.F.norm()
@@ -178,8 +223,17 @@ class BorderedNewton:
                     f"Newton did not converge in {self.max_it} iterations "
                     f"(|F| = {Fn:.3e}, |G| = {abs(G):.3e})"
                 )
-            fem_petsc_assemble_matrix(self.A, pb.jacobian, pb.bcs)
-            self.ksp.setOperators(self.A)
+            refresh = (
+                not self.reuse_jacobian
+                or (it == 0 and refresh_first)
+                or (F_prev is not None and Fn > 0.1 * F_prev)
+            )
+            if refresh:
+                fem_petsc_assemble_matrix(self.A, pb.jacobian, pb.bcs)
+                self.ksp.setOperators(self.A)
+                self._A_key = self._jacobian_key()
+                factorisations += 1
+            F_prev = Fn
             lin_its += self._linear_solve(self.F, self.x1)
             dV = 0.0
             if has_global:
@@ -210,6 +264,7 @@ class BorderedNewton:
                 break
         self.total_iterations += it
         self.total_linear_iterations += lin_its
+        self.total_factorisations += factorisations
         return NewtonReport(iterations=it, linear_iterations=lin_its, residual=Fn)
 
     def destroy(self) -> None:
@@ -233,6 +288,12 @@ def _sum():
     from mpi4py import MPI
 
     return MPI.SUM
+
+
+def _lor():
+    from mpi4py import MPI
+
+    return MPI.LOR
 
 
 __all__ = ["BorderedNewton", "NewtonDivergence", "NewtonReport", "la"]
