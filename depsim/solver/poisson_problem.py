@@ -57,6 +57,7 @@ from depsim.physics import poisson as pnp
 from depsim.physics.constants import FARADAY
 from depsim.physics.electrolyte import debye_length
 from depsim.physics.scaling import Scales
+from depsim.solver.base import TransportProblemBase, bounding_extent
 from depsim.solver.problem import GlobalConstraint
 
 log = logging.getLogger("depsim")
@@ -68,7 +69,7 @@ ELECTRODE_MODES = ("reaction", "blocking")
 __all__ = ["PoissonNernstPlanckProblem"]
 
 
-class PoissonNernstPlanckProblem:
+class PoissonNernstPlanckProblem(TransportProblemBase):
     """Binary-salt PNP transport with Butler–Volmer kinetics on the bottom Li.
 
     Parameters
@@ -150,7 +151,7 @@ class PoissonNernstPlanckProblem:
         sc = self.scales
         L0 = sc.length
         if projected_area is None:
-            projected_area = _bounding_extent(mesh)
+            projected_area = bounding_extent(mesh)
         self.projected_area = projected_area
         self.reacting = electrode == "reaction"
         self.galvanostatic = p.mode == "galvanostatic" and self.reacting
@@ -441,32 +442,6 @@ class PoissonNernstPlanckProblem:
             p.kinetics, self.k0_hat, eta_hat, c_hat, p.alpha_a, p.alpha_c, backend=butler_volmer.UFL
         )
 
-    def _assemble(self, form) -> float:
-        return self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
-
-    # --- time-stepping controls (as ElectroneutralProblem) -----------------------------------
-    def set_bdf(self, dt: float, dt_prev: float | None, order: int = 2) -> None:
-        """BDF coefficients for a step ``dt`` [s] after one of ``dt_prev`` [s] (order 1 when
-        ``dt_prev`` is None or ``order`` is 1; variable-step BDF2 otherwise)."""
-        self.init.value = 0.0
-        self.dt_hat.value = dt / self.scales.time
-        if dt_prev is None or order == 1:
-            a0, a1, a2 = 1.0, -1.0, 0.0
-        else:
-            om = dt / dt_prev
-            a0 = (1.0 + 2.0 * om) / (1.0 + om)
-            a1 = -(1.0 + om)
-            a2 = om * om / (1.0 + om)
-        self.a0.value, self.a1.value, self.a2.value = a0, a1, a2
-
-    def set_steady(self) -> None:
-        self.init.value = 0.0
-        self.a0.value = self.a1.value = self.a2.value = 0.0
-
-    def set_initialisation(self, on: bool) -> None:
-        """``on``: solve the Poisson–Boltzmann equilibrium (u± = ∓psi with Poisson)."""
-        self.init.value = 1.0 if on else 0.0
-
     # --- state ----------------------------------------------------------------------------------
     def set_uniform_state(self, c_hat: float = 1.0) -> None:
         """u± = ln(c_hat), psi = 0 everywhere (and in the history)."""
@@ -474,20 +449,6 @@ class PoissonNernstPlanckProblem:
             f.x.array[:] = 0.0
             f.x.array[self.u_dofs] = np.log(c_hat)
             f.x.scatter_forward()
-
-    def shift_history(self) -> None:
-        """After an accepted step: U_nm1 <- U_n <- U."""
-        self.U_nm1.x.array[:] = self.U_n.x.array
-        self.U_n.x.array[:] = self.U.x.array
-
-    @property
-    def cell_potential(self) -> float:
-        """Potential of the top relative to the grounded bottom Li [V]."""
-        return float(self.V_hat.value) * self.scales.thermal_voltage
-
-    @cell_potential.setter
-    def cell_potential(self, value: float) -> None:
-        self.V_hat.value = value / self.scales.thermal_voltage
 
     # --- diagnostics ----------------------------------------------------------------------------
     def electrode_current(self) -> float:
@@ -540,11 +501,6 @@ class PoissonNernstPlanckProblem:
         sc = self.scales
         return total * sc.concentration * sc.length**self.tdim / sc.time
 
-    @property
-    def electrode_measure(self) -> float:
-        """Electrode length/area in scaled units (ds_hat)."""
-        return self._electrode_measure
-
     def nodal_species(self):
         """UFL (c+/c0, c-/c0, phi_l/V_T) for P1 output fields (as ElectroneutralProblem)."""
         return self.c_plus_expr, self.c_minus_expr, self.psi_phys_expr
@@ -567,14 +523,3 @@ class PoissonNernstPlanckProblem:
         }
 
 
-def _bounding_extent(mesh) -> float:
-    """Projected electrode area [m^(d-1)]: x-extent (2D) or x-extent * z-extent (3D)."""
-    x = mesh.geometry.x
-    comm = mesh.comm
-    tdim = mesh.topology.dim
-    lo = [comm.allreduce(float(x[:, k].min(initial=np.inf)), op=MPI.MIN) for k in range(3)]
-    hi = [comm.allreduce(float(x[:, k].max(initial=-np.inf)), op=MPI.MAX) for k in range(3)]
-    ext = np.asarray(hi) - np.asarray(lo)
-    if tdim == 1:
-        return 1.0
-    return float(ext[0]) if tdim == 2 else float(ext[0] * ext[2])

@@ -47,6 +47,7 @@ from depsim.physics import separator as separator_physics
 from depsim.physics.constants import FARADAY
 from depsim.physics.scaling import Scales
 from depsim.physics.sites import exchange_current_factor_profile
+from depsim.solver.base import TransportProblemBase, bounding_extent
 from depsim.solver.parameters import ModelParameters
 
 ELECTRODE = 1
@@ -67,7 +68,7 @@ class GlobalConstraint:
     d: fem.Form
 
 
-class ElectroneutralProblem:
+class ElectroneutralProblem(TransportProblemBase):
     """Electroneutral binary-salt transport with Butler–Volmer kinetics on the bottom Li.
 
     Parameters
@@ -117,7 +118,7 @@ class ElectroneutralProblem:
         sc = self.scales
         L0 = sc.length
         if projected_area is None:
-            projected_area = _bounding_extent(mesh)
+            projected_area = bounding_extent(mesh)
         self.projected_area = projected_area
         self.galvanostatic = p.mode == "galvanostatic"
         self.closed = p.counter == "electrode"
@@ -362,34 +363,6 @@ class ElectroneutralProblem:
         c_plus, c_minus, zeta = separator_physics.ion_concentrations_ufl(u, self.x_nodal)
         return c_plus, c_minus, psi + zeta
 
-    def _assemble(self, form) -> float:
-        return self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
-
-    # --- time-stepping controls -------------------------------------------------------------------
-    def set_bdf(self, dt: float, dt_prev: float | None, order: int = 2) -> None:
-        """Set BDF coefficients for a step of size ``dt`` [s] after one of ``dt_prev`` [s].
-
-        Order 1 (implicit Euler) when ``dt_prev`` is None or ``order`` is 1; variable-step BDF2
-        otherwise (omega = dt/dt_prev).
-        """
-        self.init.value = 0.0
-        self.dt_hat.value = dt / self.scales.time
-        if dt_prev is None or order == 1:
-            a0, a1, a2 = 1.0, -1.0, 0.0
-        else:
-            om = dt / dt_prev
-            a0 = (1.0 + 2.0 * om) / (1.0 + om)
-            a1 = -(1.0 + om)
-            a2 = om * om / (1.0 + om)
-        self.a0.value, self.a1.value, self.a2.value = a0, a1, a2
-
-    def set_steady(self) -> None:
-        self.init.value = 0.0
-        self.a0.value = self.a1.value = self.a2.value = 0.0
-
-    def set_initialisation(self, on: bool) -> None:
-        self.init.value = 1.0 if on else 0.0
-
     # --- state ----------------------------------------------------------------------------------
     def set_uniform_state(self, c_hat: float = 1.0) -> None:
         """u = ln(c_hat), psi = 0 everywhere (and in the history)."""
@@ -397,20 +370,6 @@ class ElectroneutralProblem:
             f.x.array[:] = 0.0
             f.sub(0).interpolate(lambda x: np.full(x.shape[1], np.log(c_hat)))
             f.x.scatter_forward()
-
-    def shift_history(self) -> None:
-        """After an accepted step: U_nm1 <- U_n <- U."""
-        self.U_nm1.x.array[:] = self.U_n.x.array
-        self.U_n.x.array[:] = self.U.x.array
-
-    @property
-    def cell_potential(self) -> float:
-        """Potential of the top relative to the grounded bottom Li [V]."""
-        return float(self.V_hat.value) * self.scales.thermal_voltage
-
-    @cell_potential.setter
-    def cell_potential(self, value: float) -> None:
-        self.V_hat.value = value / self.scales.thermal_voltage
 
     # --- diagnostics ----------------------------------------------------------------------------
     def electrode_current(self) -> float:
@@ -457,25 +416,9 @@ class ElectroneutralProblem:
         # residual rows are dimensionless rates (per t0) of c_hat * L0^-d volume units
         return total * sc.concentration * sc.length**self.gdim / sc.time
 
-    @property
-    def electrode_measure(self) -> float:
-        """Electrode length/area in scaled units (ds_hat)."""
-        return self._electrode_measure
-
 
 def _one(mesh):
     return fem.Constant(mesh, default_scalar_type(1.0))
-
-
-def _bounding_extent(mesh) -> float:
-    """Projected electrode area [m^(d-1)]: x-extent (2D) or x-extent * z-extent (3D)."""
-    x = mesh.geometry.x
-    comm = mesh.comm
-    gdim = mesh.geometry.dim
-    lo = [comm.allreduce(float(x[:, k].min(initial=np.inf)), op=MPI.MIN) for k in range(gdim)]
-    hi = [comm.allreduce(float(x[:, k].max(initial=-np.inf)), op=MPI.MAX) for k in range(gdim)]
-    ext = np.asarray(hi) - np.asarray(lo)
-    return float(ext[0]) if gdim == 2 else float(ext[0] * ext[2])
 
 
 __all__ = ["ElectroneutralProblem", "FARADAY"]

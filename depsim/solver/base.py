@@ -1,0 +1,83 @@
+"""What every transport problem shares: time-stepping controls, history, the cell potential.
+
+:class:`TransportProblemBase` is the parent of
+:class:`~depsim.solver.problem.ElectroneutralProblem` and
+:class:`~depsim.solver.poisson_problem.PoissonNernstPlanckProblem`. A subclass provides the
+dolfinx Constants ``a0, a1, a2, dt_hat, init, V_hat``, the Functions ``U, U_n, U_nm1``,
+``scales`` (:class:`~depsim.physics.scaling.Scales`), ``comm``, ``_G_current`` (the compiled
+mean electrode current form) and ``_electrode_measure``.
+"""
+
+from __future__ import annotations
+
+import dolfinx.fem as fem
+import numpy as np
+from mpi4py import MPI
+
+
+class TransportProblemBase:
+    """Shared controls of the field problems (dimensionless time t_hat = t / t0)."""
+
+    def _assemble(self, form) -> float:
+        """A scalar form summed over all ranks."""
+        return self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
+
+    # --- time-stepping controls -------------------------------------------------------------
+    def set_bdf(self, dt: float, dt_prev: float | None, order: int = 2) -> None:
+        """Set BDF coefficients for a step of size ``dt`` [s] after one of ``dt_prev`` [s].
+
+        Order 1 (implicit Euler) when ``dt_prev`` is None or ``order`` is 1; variable-step BDF2
+        otherwise (omega = dt/dt_prev).
+        """
+        self.init.value = 0.0
+        self.dt_hat.value = dt / self.scales.time
+        if dt_prev is None or order == 1:
+            a0, a1, a2 = 1.0, -1.0, 0.0
+        else:
+            om = dt / dt_prev
+            a0 = (1.0 + 2.0 * om) / (1.0 + om)
+            a1 = -(1.0 + om)
+            a2 = om * om / (1.0 + om)
+        self.a0.value, self.a1.value, self.a2.value = a0, a1, a2
+
+    def set_steady(self) -> None:
+        """Drop the time derivative (a0 = a1 = a2 = 0)."""
+        self.init.value = 0.0
+        self.a0.value = self.a1.value = self.a2.value = 0.0
+
+    def set_initialisation(self, on: bool) -> None:
+        """``on``: solve for the consistent initial state (the problem says which)."""
+        self.init.value = 1.0 if on else 0.0
+
+    def shift_history(self) -> None:
+        """After an accepted step: U_nm1 <- U_n <- U."""
+        self.U_nm1.x.array[:] = self.U_n.x.array
+        self.U_n.x.array[:] = self.U.x.array
+
+    # --- the global unknown -----------------------------------------------------------------
+    @property
+    def cell_potential(self) -> float:
+        """Potential of the top relative to the grounded bottom Li [V]."""
+        return float(self.V_hat.value) * self.scales.thermal_voltage
+
+    @cell_potential.setter
+    def cell_potential(self, value: float) -> None:
+        self.V_hat.value = value / self.scales.thermal_voltage
+
+    @property
+    def electrode_measure(self) -> float:
+        """Electrode length/area in scaled units (ds_hat)."""
+        return self._electrode_measure
+
+
+def bounding_extent(mesh) -> float:
+    """Projected electrode area [m^(d-1)]: x-extent (2D), x-extent * z-extent (3D), 1 in 1D."""
+    x = mesh.geometry.x
+    comm = mesh.comm
+    tdim = mesh.topology.dim
+    lo = [comm.allreduce(float(x[:, k].min(initial=np.inf)), op=MPI.MIN) for k in range(3)]
+    hi = [comm.allreduce(float(x[:, k].max(initial=-np.inf)), op=MPI.MAX) for k in range(3)]
+    ext = np.asarray(hi) - np.asarray(lo)
+    if tdim == 1:
+        return 1.0
+    return float(ext[0]) if tdim == 2 else float(ext[0] * ext[2])
