@@ -341,6 +341,7 @@ def run_case(
     outputs.deposition = controller
 
     status, message = "finished", ""
+    time_loop = None  # wall time of the time loop [s] (transient runs)
     newton_its = 0
     try:
         if restart_dir is not None:
@@ -390,8 +391,10 @@ def run_case(
                 if ckpt_every and info.step % ckpt_every == 0 and not deposition:
                     save_checkpoint(out_dir / "checkpoint", sim, comm)
 
+            loop0 = time.perf_counter()
             with progress:
                 sim.advance(t_end, on_step, before_step)
+            time_loop = time.perf_counter() - loop0
     except SolverFailure as exc:
         status, message = "failed", str(exc)
         logger.error("%s", exc)
@@ -438,6 +441,7 @@ def run_case(
         "mpi_size": comm.size,
         "wall_time": wall,
         "newton_time": sim.wall_newton,
+        "time_loop_wall": time_loop,
         "steps": sim.step,
         "newton_iterations": newton.total_iterations,
         "linear_iterations": newton.total_linear_iterations,
