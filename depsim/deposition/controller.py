@@ -128,7 +128,10 @@ class DepositionController:
         try:
             if self.bundle.geometry is not None and self.bundle.geometry.kind != "interface_cell":
                 raise RemeshError("only the built-in interface cell can be remeshed")
-            new_bundle = remesh(self.case, pb.mesh, self.bundle.facet_tags, tag)
+            # plating (i_BV < 0) grows the Li upward: a fold is cut by the upper envelope
+            envelope = "upper" if pb.electrode_current() < 0 else "lower"
+            new_bundle = remesh(self.case, pb.mesh, self.bundle.facet_tags, tag,
+                                envelope=envelope)
         except RemeshError as exc:
             raise SolverFailure(f"remeshing failed at t = {self.sim.t:.6g} s: {exc}",
                                 time=self.sim.t) from exc

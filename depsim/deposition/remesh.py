@@ -12,8 +12,9 @@ through samples of the piecewise-linear old surface) are found within ``padding`
 cell and take the value of that cell's polynomial extended a little (P1: linear extrapolation
 over a tiny distance).
 
-2D only: the Li surface must stay a graph y = h(x) (no overhangs); a surface that folds over
-is refused with :class:`RemeshError`.
+2D only: the new surface is a graph y = h(x). A surface that folded over at a concave corner
+(normal growth) is resolved by the envelope of its facets (the swallowtail is cut off) when the
+caller says which side grows; otherwise it is refused with :class:`RemeshError`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class SurfaceProfile:
     values: dict
     projected_length: float
     length: float
+    segments: np.ndarray | None = None  # (n, 4): x_a, y_a, x_b, y_b of every electrode facet
 
 
 def electrode_profile(mesh, facet_tags, tag: int, values: dict | None = None) -> SurfaceProfile:
@@ -84,6 +86,11 @@ def electrode_profile(mesh, facet_tags, tag: int, values: dict | None = None) ->
     local = {"g": gidx, "x": x[flat, 0], "y": x[flat, 1]}
     for name, arr in (values or {}).items():
         local[name] = np.asarray(arr)[flat]
+    seg_all = np.concatenate(
+        comm.allgather(
+            np.hstack([x[nodes[:, 0], :2], x[nodes[:, 1], :2]]) if len(nodes) else np.zeros((0, 4))
+        )
+    )
     got = comm.allgather(local)
     g = np.concatenate([d["g"] for d in got])
     _, first = np.unique(g, return_index=True)
@@ -95,23 +102,34 @@ def electrode_profile(mesh, facet_tags, tag: int, values: dict | None = None) ->
         values={k: cat[k][order] for k in (values or {})},
         projected_length=proj,
         length=length,
+        segments=seg_all,
     )
 
 
-def profile_function(profile: SurfaceProfile, width: float, x0: float = 0.0, rtol=1e-9):
+def profile_function(
+    profile: SurfaceProfile, width: float, x0: float = 0.0, rtol=1e-9, envelope: str | None = None
+):
     """h(x) [m]: the piecewise-linear interpolant of the profile, periodic with period
     ``width`` (np.interp with ``period``), so h(x0) = h(x0 + width).
 
-    Raises :class:`RemeshError` if the surface is not a graph over x (it folded over: the
-    facets' projections overlap, sum |dx| > width).
+    A surface that folded over (the facets' projections overlap, sum |dx| > width) is not a
+    graph y = h(x). Normal growth does that at concave corners (the fronts from both sides
+    cross and leave a "swallowtail" behind the true front). With ``envelope = "upper"``
+    (plating: the Li grows upward, the Li is the union of what the front swept) or ``"lower"``
+    (stripping), the fold is resolved by the envelope of the facets, which removes the
+    swallowtail (the entropy solution of front propagation); otherwise :class:`RemeshError`.
     """
-    if profile.projected_length > width * (1.0 + rtol) + 1e-15:
+    folded = profile.projected_length > width * (1.0 + rtol) + 1e-15
+    if folded and (envelope is None or profile.segments is None):
         raise RemeshError(
             "the Li surface folded over (it is no longer a graph y = h(x): the electrode facets "
             f"project onto {profile.projected_length:.6g} m > width {width:.6g} m); it cannot be "
             "remeshed along a profile"
         )
-    xs, ys = profile.x, profile.y
+    if folded:
+        xs, ys = _envelope(profile.segments, x0, width, envelope)
+    else:
+        xs, ys = profile.x, profile.y
     keep = xs < x0 + width * (1.0 - 1e-12)  # the right end repeats the left end (period)
     xs, ys = xs[keep], ys[keep]
 
@@ -121,7 +139,26 @@ def profile_function(profile: SurfaceProfile, width: float, x0: float = 0.0, rto
     return h
 
 
-def remesh(case, mesh, facet_tags, tag: int, comm=None, save=None):
+def _envelope(segments: np.ndarray, x0: float, width: float, which: str):
+    """Upper (or lower) envelope of line segments over [x0, x0 + width], sampled at every
+    segment end and on a fine uniform grid."""
+    xa, ya, xb, yb = segments.T
+    lo, hi = np.minimum(xa, xb), np.maximum(xa, xb)
+    grid = np.unique(np.concatenate([xa, xb, np.linspace(x0, x0 + width, 4 * len(xa) + 1)]))
+    grid = grid[(grid >= x0) & (grid <= x0 + width)]
+    best = np.full(grid.shape, -np.inf if which == "upper" else np.inf)
+    for k in range(len(xa)):
+        if hi[k] - lo[k] <= 0.0:
+            continue
+        sel = (grid >= lo[k]) & (grid <= hi[k])
+        t = (grid[sel] - xa[k]) / (xb[k] - xa[k])
+        yk = ya[k] + t * (yb[k] - ya[k])
+        best[sel] = np.maximum(best[sel], yk) if which == "upper" else np.minimum(best[sel], yk)
+    ok = np.isfinite(best)
+    return grid[ok], best[ok]
+
+
+def remesh(case, mesh, facet_tags, tag: int, comm=None, save=None, envelope: str | None = None):
     """A new :class:`~depsim.geometry.MeshBundle` of the case's cell on the current Li surface.
 
     Args:
@@ -129,12 +166,14 @@ def remesh(case, mesh, facet_tags, tag: int, comm=None, save=None):
         mesh, facet_tags, tag: the deformed mesh and its electrode facets.
         comm: communicator of the new mesh (default: the old mesh's).
         save: optional .msh file of the new mesh.
+        envelope: "upper" (plating) or "lower" (stripping): how a folded surface is resolved
+            (see :func:`profile_function`); None refuses a folded surface.
     """
     from depsim.geometry import CellGeometry, build_mesh
 
     geom = case if isinstance(case, CellGeometry) else CellGeometry.from_case(case)
     prof = electrode_profile(mesh, facet_tags, tag)
-    h = profile_function(prof, geom.width)
+    h = profile_function(prof, geom.width, envelope=envelope)
     return build_mesh(geom, comm or mesh.comm, save=save, surface=h)
 
 

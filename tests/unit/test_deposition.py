@@ -238,3 +238,31 @@ def test_shape_quality_known_cells():
     )
     np.testing.assert_allclose(shape_quality(tet), [1.0])
     assert abs(signed_measure(tet)[0]) == pytest.approx(a**3 / (6 * math.sqrt(2)))
+
+
+def test_folded_surface_is_cut_by_its_envelope():
+    """A swallowtail (the fronts from both sides of a valley crossed) is removed by the upper
+    envelope when the Li grows upward, and refused without a growth direction."""
+    import numpy as np
+    import pytest
+
+    from depsim.deposition.remesh import RemeshError, SurfaceProfile, profile_function
+
+    W = 1.0
+    # polyline 0 -> 0.6 rising, then back to 0.4 (fold), then on to 1.0
+    pts = np.array([[0.0, 0.0], [0.6, 0.6], [0.4, 0.2], [1.0, 0.0]])
+    seg = np.hstack([pts[:-1], pts[1:]])
+    proj = float(np.abs(seg[:, 2] - seg[:, 0]).sum())
+    prof = SurfaceProfile(x=pts[:, 0], y=pts[:, 1], values={}, projected_length=proj,
+                          length=1.0, segments=seg)
+    with pytest.raises(RemeshError):
+        profile_function(prof, W)
+    h = profile_function(prof, W, envelope="upper")
+    # between x = 0.4 and 0.6 the upper branch is the rising segment y = x
+    assert h(0.5) == pytest.approx(0.5)
+    assert h(0.2) == pytest.approx(0.2)
+    # right of the fold: the last segment from (0.4, 0.2) to (1, 0), above the fold
+    assert h(0.8) == pytest.approx(0.2 * (1.0 - 0.8) / 0.6)
+    lower = profile_function(prof, W, envelope="lower")
+    # at x = 0.5 the branches are y = 0.5 (rising), 0.4 (folding back) and 0.2*(1-0.5)/0.6
+    assert lower(0.5) == pytest.approx(min(0.5, 0.4, 0.2 * 0.5 / 0.6))
