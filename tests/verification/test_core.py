@@ -84,7 +84,7 @@ def test_conservation_closed_cell():
         ("steady_1d", {"fraction": 0.9, "ny": 20, "cell": "triangle"}),
         ("bv_uniform", {}),
         ("closed_cell", {}),
-        ("sand", {"ny": 100}),
+        ("sand", {"ny": 50}),
     ],
 )
 def test_parallel_matches_serial(name, kwargs):
