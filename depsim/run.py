@@ -90,57 +90,57 @@ def build_problem(case, comm, bundle=None):
 
     Poisson mode first checks that the Debye length can be resolved (CaseError otherwise) and
     refines the electrode element size to lambda_D / 5. ``bundle``: use this mesh (e.g. a
-    remeshed cell) instead of building the case's (electroneutral mode).
+    remeshed cell) instead of building the case's.
     """
-    import dataclasses
-
-    from depsim.geometry import build_geometry_mesh, build_mesh
+    from depsim.geometry import build_mesh
     from depsim.solver.parameters import ModelParameters
 
-    if case.model.charge == "poisson":
-        from depsim.geometry.cell_geometry import CellGeometry
-        from depsim.geometry.debye import check_resolvable, required_element_size
-        from depsim.solver.poisson_problem import PoissonNernstPlanckProblem
-
-        geom = CellGeometry.from_case(case)
-        c0, T = case.electrolyte.concentration, case.electrolyte.temperature
-        eps_r = case.electrolyte.relative_permittivity
-        extent = (geom.width, geom.height) + ((geom.depth,) if geom.dimension == 3 else ())
-        check_resolvable(extent, c0, eps_r, T)
-        h = required_element_size(c0, eps_r, T)
-        # gmsh sizes are edge lengths: leave a margin for the element height normal to the Li
-        geom = dataclasses.replace(geom, electrode_size=min(geom.electrode_size, 0.7 * h))
-        bundle = build_geometry_mesh(geom, comm)
-        params = ModelParameters.from_case(
-            case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
-        )
-        problem = PoissonNernstPlanckProblem(
-            bundle.mesh,
-            bundle.facet_tags,
-            params,
-            markers=bundle.markers,
-            projected_area=bundle.projected_area,
-            cell_tags=bundle.cell_tags,
-            resolution="raise",
-        )
-        return bundle, params, problem
-
-    from depsim.solver.problem import ElectroneutralProblem
-
-    bundle = bundle if bundle is not None else build_mesh(case, comm)
+    poisson = case.model.charge == "poisson"
+    if bundle is None:
+        bundle = _debye_resolved_mesh(case, comm) if poisson else build_mesh(case, comm)
     params = ModelParameters.from_case(
         case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
     )
-    problem = ElectroneutralProblem(
-        bundle.mesh,
-        bundle.facet_tags,
-        params,
-        markers=bundle.markers,
-        projected_area=bundle.projected_area,
-        cell_tags=bundle.cell_tags,
-        moving_mesh=bool(case.electrode.deposition),
+    common = dict(
+        markers=bundle.markers, projected_area=bundle.projected_area, cell_tags=bundle.cell_tags
     )
+    if poisson:
+        from depsim.solver.poisson_problem import PoissonNernstPlanckProblem
+
+        problem = PoissonNernstPlanckProblem(
+            bundle.mesh, bundle.facet_tags, params, resolution="raise", **common
+        )
+    else:
+        from depsim.solver.problem import ElectroneutralProblem
+
+        problem = ElectroneutralProblem(
+            bundle.mesh,
+            bundle.facet_tags,
+            params,
+            moving_mesh=bool(case.electrode.deposition),
+            **common,
+        )
     return bundle, params, problem
+
+
+def _debye_resolved_mesh(case, comm):
+    """The case's cell with the electrode element size at most lambda_D / 5 (CaseError when
+    that would need an unreasonable mesh)."""
+    import dataclasses
+
+    from depsim.geometry import build_geometry_mesh
+    from depsim.geometry.cell_geometry import CellGeometry
+    from depsim.geometry.debye import check_resolvable, required_element_size
+
+    geom = CellGeometry.from_case(case)
+    c0, T = case.electrolyte.concentration, case.electrolyte.temperature
+    eps_r = case.electrolyte.relative_permittivity
+    extent = (geom.width, geom.height) + ((geom.depth,) if geom.dimension == 3 else ())
+    check_resolvable(extent, c0, eps_r, T)
+    h = required_element_size(c0, eps_r, T)
+    # gmsh sizes are edge lengths: leave a margin for the element height normal to the Li
+    geom = dataclasses.replace(geom, electrode_size=min(geom.electrode_size, 0.7 * h))
+    return build_geometry_mesh(geom, comm)
 
 
 class _Outputs:
