@@ -371,6 +371,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err("interrupted")
         return 1
     except Exception as exc:  # noqa: BLE001 - exit code 1 for anything else
+        comm = _comm() if _launched_by_mpi() else None
+        if comm is not None and comm.size > 1:
+            # an unexpected error may have hit this rank only: the others would wait for it in
+            # a collective forever. Say which rank failed and end the whole job.
+            print(f"{PROG}: error on rank {comm.rank}: {type(exc).__name__}: {exc}",
+                  file=sys.stderr, flush=True)
+            if debug:
+                traceback.print_exc()
+            comm.Abort(1)
         _err(f"{type(exc).__name__}: {exc}")
         if debug and _rank() == 0:
             traceback.print_exc()

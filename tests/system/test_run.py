@@ -147,3 +147,33 @@ def test_mesh_and_info_commands(tmp_path):
     assert (tmp_path / "m.msh").is_file()
     p = run_cli("info")
     assert p.returncode == 0 and "dolfinx" in p.stdout and "mumps yes" in p.stdout
+
+
+@pytest.mark.mpi
+def test_error_on_one_rank_ends_the_job(tmp_path):
+    """An unexpected error on one rank must not leave the other waiting in a collective."""
+    import subprocess
+
+    from tests.conftest import MPIRUN, PYTHON
+
+    if MPIRUN is None:
+        pytest.skip("mpirun not available")
+    script = tmp_path / "one_rank_fails.py"
+    script.write_text(
+        "import depsim\n"
+        "from mpi4py import MPI\n"
+        "import depsim.run as _\n"
+        "import sys\n"
+        "mod = sys.modules['depsim.run']\n"
+        "def run_case(case, **kw):\n"
+        "    if MPI.COMM_WORLD.rank == 1:\n"
+        "        raise RuntimeError('boom on rank 1')\n"
+        "    MPI.COMM_WORLD.barrier()  # rank 0 would wait here forever\n"
+        "mod.run_case = run_case\n"
+        "from depsim.cli import main\n"
+        f"raise SystemExit(main(['run', {FLAT!r}, '--out', {str(tmp_path / 'o')!r}]))\n"
+    )
+    proc = subprocess.run([MPIRUN, "-n", "2", PYTHON, str(script)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "error on rank 1" in proc.stderr and "boom on rank 1" in proc.stderr
