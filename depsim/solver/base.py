@@ -18,6 +18,25 @@ from mpi4py import MPI
 class TransportProblemBase:
     """Shared controls of the field problems (dimensionless time t_hat = t / t0)."""
 
+    def _setup_common(self, mesh, facet_tags, params, markers, projected_area) -> None:
+        """Mesh, tags, markers (electrode 1 and top 2 unless given), reference scales and the
+        projected electrode area [m^(d-1)] (default: the mesh's extent across the Li)."""
+        from depsim.physics.scaling import Scales
+
+        self.mesh = mesh
+        self.facet_tags = facet_tags
+        self.params = params
+        self.markers = {"electrode": 1, "top": 2, **(markers or {})}
+        self.comm = mesh.comm
+        self.gdim = mesh.geometry.dim
+        self.tdim = mesh.topology.dim
+        mesh.topology.create_connectivity(self.tdim - 1, self.tdim)
+        p = params
+        self.scales = Scales(p.length_scale, p.diffusivity_scale, p.c0, p.temperature)
+        self.projected_area = (
+            bounding_extent(mesh) if projected_area is None else projected_area
+        )
+
     def _assemble(self, form) -> float:
         """A scalar form summed over all ranks."""
         return self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)

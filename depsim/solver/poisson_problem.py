@@ -56,8 +56,7 @@ from depsim.physics import butler_volmer
 from depsim.physics import poisson as pnp
 from depsim.physics.constants import FARADAY
 from depsim.physics.electrolyte import debye_length
-from depsim.physics.scaling import Scales
-from depsim.solver.base import TransportProblemBase, bounding_extent
+from depsim.solver.base import TransportProblemBase
 from depsim.solver.problem import GlobalConstraint
 
 log = logging.getLogger("depsim")
@@ -136,23 +135,12 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
             )
         if electrode not in ELECTRODE_MODES:
             raise ValueError(f"electrode must be one of {ELECTRODE_MODES}, got {electrode!r}")
-        self.mesh = mesh
-        self.facet_tags = facet_tags
-        self.params = params
-        self.markers = {"electrode": ELECTRODE, "top": TOP, **(markers or {})}
-        self.comm = mesh.comm
-        tdim = mesh.topology.dim
-        self.gdim = mesh.geometry.dim
-        self.tdim = tdim
-        mesh.topology.create_connectivity(tdim - 1, tdim)
-
+        self._setup_common(mesh, facet_tags, params, markers, projected_area)
+        tdim = self.tdim
         p = params
-        self.scales = Scales(p.length_scale, p.diffusivity_scale, p.c0, p.temperature)
         sc = self.scales
         L0 = sc.length
-        if projected_area is None:
-            projected_area = bounding_extent(mesh)
-        self.projected_area = projected_area
+        projected_area = self.projected_area
         self.reacting = electrode == "reaction"
         self.galvanostatic = p.mode == "galvanostatic" and self.reacting
         self.closed = False

@@ -45,9 +45,8 @@ from depsim.geometry import markers as region_markers
 from depsim.physics import butler_volmer
 from depsim.physics import separator as separator_physics
 from depsim.physics.constants import FARADAY
-from depsim.physics.scaling import Scales
 from depsim.physics.sites import exchange_current_factor_profile
-from depsim.solver.base import TransportProblemBase, bounding_extent
+from depsim.solver.base import TransportProblemBase
 from depsim.solver.parameters import ModelParameters
 
 ELECTRODE = 1
@@ -102,24 +101,13 @@ class ElectroneutralProblem(TransportProblemBase):
         cell_tags=None,
         moving_mesh: bool = False,
     ):
-        self.mesh = mesh
+        self._setup_common(mesh, facet_tags, params, markers, projected_area)
         self.cell_tags = cell_tags
-        self.facet_tags = facet_tags
-        self.params = params
-        self.markers = {"electrode": ELECTRODE, "top": TOP, **(markers or {})}
-        self.comm = mesh.comm
-        gdim = mesh.geometry.dim
-        tdim = mesh.topology.dim
-        self.gdim = gdim
-        mesh.topology.create_connectivity(tdim - 1, tdim)
-
+        gdim, tdim = self.gdim, self.tdim
         p = params
-        self.scales = Scales(p.length_scale, p.diffusivity_scale, p.c0, p.temperature)
         sc = self.scales
         L0 = sc.length
-        if projected_area is None:
-            projected_area = bounding_extent(mesh)
-        self.projected_area = projected_area
+        projected_area = self.projected_area
         self.galvanostatic = p.mode == "galvanostatic"
         self.closed = p.counter == "electrode"
 

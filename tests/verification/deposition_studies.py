@@ -7,9 +7,7 @@ Each study returns a dict of plain floats. Run one directly (prints ``RESULT {js
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 
 import depsim  # noqa: F401  (loads MPI for the dolfinx wheel)
 
@@ -456,8 +454,6 @@ STUDIES = {
 }
 
 if __name__ == "__main__":
-    name = sys.argv[1]
-    kwargs = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
-    result = STUDIES[name](**kwargs)
-    if COMM.rank == 0:
-        print("RESULT " + json.dumps(result))
+    from study_cli import main
+
+    main(STUDIES)

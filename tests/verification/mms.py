@@ -12,9 +12,7 @@ with f = eps dc_ex/dt + div N_ex for the salt and f = div (N+ - N-)_ex for the c
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 
 import depsim  # noqa: F401
 
@@ -172,8 +170,6 @@ def orders(errors: list[float], hs: list[float]) -> list[float]:
 
 
 if __name__ == "__main__":
-    what = sys.argv[1]
-    kwargs = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
-    res = {"space": space_study, "time": time_study}[what](**kwargs)
-    if COMM.rank == 0:
-        print("RESULT " + json.dumps(res))
+    from study_cli import main
+
+    main({"space": space_study, "time": time_study})

@@ -10,9 +10,7 @@ from __future__ import annotations
 import depsim  # noqa: F401  (loads the MPI of the dolfinx wheel: before dolfinx)
 
 # isort: split
-import json
 import math
-import sys
 
 import numpy as np
 import ufl
@@ -405,8 +403,6 @@ STUDIES = {
 }
 
 if __name__ == "__main__":
-    name = sys.argv[1]
-    kwargs = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
-    out = STUDIES[name](**kwargs)
-    if COMM.rank == 0:
-        print("RESULT " + json.dumps(out))
+    from study_cli import main
+
+    main(STUDIES)

@@ -8,9 +8,7 @@ under ``mpirun -n 2``. Run one directly (prints JSON on rank 0)::
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 
 # isort: off
 import depsim  # noqa: F401  (loads the MPI of the dolfinx wheel: before dolfinx)
@@ -333,8 +331,6 @@ STUDIES = {
 }
 
 if __name__ == "__main__":
-    name = sys.argv[1]
-    kwargs = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
-    out = STUDIES[name](**kwargs)
-    if COMM.rank == 0:
-        print("RESULT " + json.dumps(out))
+    from study_cli import main
+
+    main(STUDIES)

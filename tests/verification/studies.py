@@ -8,9 +8,7 @@ Run one directly (prints JSON on rank 0)::
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 
 import depsim  # noqa: F401  (loads MPI for the dolfinx wheel)
 
@@ -233,8 +231,6 @@ STUDIES = {
 }
 
 if __name__ == "__main__":
-    name = sys.argv[1]
-    kwargs = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
-    out = STUDIES[name](**kwargs)
-    if COMM.rank == 0:
-        print("RESULT " + json.dumps(out))
+    from study_cli import main
+
+    main(STUDIES)
