@@ -30,8 +30,11 @@ def one(deposition: bool, steps: int, dt: float, size: str, tmp: Path) -> dict:
     overrides = {
         "electrode.deposition": deposition,
         "operation.steps": [
-            {"mode": "galvanostatic", "current_density": "50 mA/cm^2",
-             "duration": f"{steps * dt} s"}
+            {
+                "mode": "galvanostatic",
+                "current_density": "50 mA/cm^2",
+                "duration": f"{steps * dt} s",
+            }
         ],
         "time.adaptive": False,
         "time.dt": dt,
@@ -69,17 +72,23 @@ def main() -> None:
                 res[dep] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             rows.append((size, res))
     if comm.rank == 0:
-        print(f"\nranks = {comm.size}; {args.steps} steps of {args.dt} s, time loop only, "
-              f"median of {args.repeat}\n")
-        print("| bulk size | DOFs | fixed mesh s/step | moving mesh s/step | ratio | Newton/step "
-              "(fixed, moving) | LU/step (fixed, moving) |")
+        print(
+            f"\nranks = {comm.size}; {args.steps} steps of {args.dt} s, time loop only, "
+            f"median of {args.repeat}\n"
+        )
+        print(
+            "| bulk size | DOFs | fixed mesh s/step | moving mesh s/step | ratio | Newton/step "
+            "(fixed, moving) | LU/step (fixed, moving) |"
+        )
         print("|---|---|---|---|---|---|---|")
         for size, r in rows:
             f, m = r[False], r[True]
-            print(f"| {size} | {f['dofs']:.0f} | {f['wall_per_step']:.4f} | "
-                  f"{m['wall_per_step']:.4f} | {m['wall_per_step'] / f['wall_per_step']:.2f} | "
-                  f"{f['newton_per_step']:.2f}, {m['newton_per_step']:.2f} | "
-                  f"{f['lu_per_step']:.2f}, {m['lu_per_step']:.2f} |")
+            print(
+                f"| {size} | {f['dofs']:.0f} | {f['wall_per_step']:.4f} | "
+                f"{m['wall_per_step']:.4f} | {m['wall_per_step'] / f['wall_per_step']:.2f} | "
+                f"{f['newton_per_step']:.2f}, {m['newton_per_step']:.2f} | "
+                f"{f['lu_per_step']:.2f}, {m['lu_per_step']:.2f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -375,8 +375,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if comm is not None and comm.size > 1:
             # an unexpected error may have hit this rank only: the others would wait for it in
             # a collective forever. Say which rank failed and end the whole job.
-            print(f"{PROG}: error on rank {comm.rank}: {type(exc).__name__}: {exc}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{PROG}: error on rank {comm.rank}: {type(exc).__name__}: {exc}",
+                file=sys.stderr,
+                flush=True,
+            )
             if debug:
                 traceback.print_exc()
             comm.Abort(1)

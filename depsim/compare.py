@@ -110,8 +110,10 @@ def run_or_reuse(case, out_dir: Path, comm, quiet: bool = True) -> dict[str, Any
     reuse = None
     if comm.rank == 0:
         m = _read_metrics(out_dir)
-        if m is not None and m.get("status") == "finished" and m.get("case_hash") == case_hash(
-            case
+        if (
+            m is not None
+            and m.get("status") == "finished"
+            and m.get("case_hash") == case_hash(case)
         ):
             reuse = m
     reuse = comm.bcast(reuse, root=0)
@@ -132,8 +134,9 @@ def run_or_reuse(case, out_dir: Path, comm, quiet: bool = True) -> dict[str, Any
 def metric_columns(rows: Sequence[dict]) -> list[str]:
     """The metric columns present in a table: all of :data:`METRICS`, the optional separator
     ones only when some row has a value."""
-    return [k for k in METRIC_COLUMNS if k not in OPTIONAL or any(r.get(k) is not None
-                                                                    for r in rows)]
+    return [
+        k for k in METRIC_COLUMNS if k not in OPTIONAL or any(r.get(k) is not None for r in rows)
+    ]
 
 
 def table_row(case, outcome: dict, folder: Path) -> dict[str, Any]:
@@ -197,8 +200,9 @@ def setup_command_log(out_dir: Path | None, filename: str, comm, *, append: bool
     logger = setup_logging(None, level="info", quiet=False, comm=comm)
     if out_dir is not None and comm.rank == 0:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
-        fh = logging.FileHandler(Path(out_dir) / filename, mode="a" if append else "w",
-                                 encoding="utf-8")
+        fh = logging.FileHandler(
+            Path(out_dir) / filename, mode="a" if append else "w", encoding="utf-8"
+        )
         fh.setLevel(logging.DEBUG)
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
         logger.addHandler(fh)
@@ -267,13 +271,24 @@ def compare_cases(
         outcome = run_or_reuse(case, folder, comm, quiet=quiet)
         logger = setup_command_log(out, "compare.log", comm, append=True)
         if outcome["reused"]:
-            logger.info("[%d/%d] %s: reusing the finished run in %s (same case hash)", k,
-                        len(cases), case.case.name, folder)
+            logger.info(
+                "[%d/%d] %s: reusing the finished run in %s (same case hash)",
+                k,
+                len(cases),
+                case.case.name,
+                folder,
+            )
         elif outcome["status"] == "finished":
             logger.info("[%d/%d] %s: finished", k, len(cases), case.case.name)
         else:
-            logger.error("[%d/%d] %s: %s (%s)", k, len(cases), case.case.name, outcome["status"],
-                         outcome["message"])
+            logger.error(
+                "[%d/%d] %s: %s (%s)",
+                k,
+                len(cases),
+                case.case.name,
+                outcome["status"],
+                outcome["message"],
+            )
         rows.append(table_row(case, outcome, folder))
 
     figures: list[Path] = []
@@ -292,7 +307,8 @@ def compare_cases(
     if result.failed:
         listing = "; ".join(
             f"{r['name']} ({r['status']}: {r['message'] or 'no message'})"
-            for r in rows if r["status"] != "finished"
+            for r in rows
+            if r["status"] != "finished"
         )
         err = SolverFailure(
             f"{len(result.failed)} of {len(rows)} compared cases failed: {listing}; the "
@@ -352,8 +368,10 @@ def _markdown(rows: list[dict], metric_cols: list[str], figures: list[Path]) -> 
         vals = " | ".join(_fmt(r.get(key), key) for r in rows)
         lines.append(f"| {label} (`{key}`) | {unit} | {vals} |")
     lines.append("")
-    lines.append("comparison.csv holds the same numbers in SI units (A/m^2, mol/m^3, V/m, V, m, "
-                 "S/m) at full precision.")
+    lines.append(
+        "comparison.csv holds the same numbers in SI units (A/m^2, mol/m^3, V/m, V, m, "
+        "S/m) at full precision."
+    )
     lines.append("")
     if figures:
         lines.append("## Figures")

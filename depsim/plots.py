@@ -71,8 +71,17 @@ def _colors(n: int):
 
 
 def _empty(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=9,
-            color="0.4", wrap=True)
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        fontsize=9,
+        color="0.4",
+        wrap=True,
+    )
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -131,8 +140,11 @@ def read_last_fields(folder: Path, names: Sequence[str] = ("phi", "c_cation")):
     disp = point_data.get("displacement")
     if disp is not None:
         points = points + np.asarray(disp)[:, :3]
-    data = {n: np.asarray(point_data[n], dtype=float).reshape(len(points), -1)[:, 0]
-            for n in names if n in point_data}
+    data = {
+        n: np.asarray(point_data[n], dtype=float).reshape(len(points), -1)[:, 0]
+        for n in names
+        if n in point_data
+    }
     return float(t), points, np.vstack(tris), data
 
 
@@ -156,8 +168,7 @@ def interface_profiles(cases: Sequence[CaseOutput], path: Path) -> Path:
     """Plating current density i_n (mA/cm^2, top) and surface concentration c+ (mol/L, bottom)
     along the electrode (x in um) at the last output time, all cases on one axis each."""
     plt = _plt()
-    fig, (ax_i, ax_c) = plt.subplots(2, 1, figsize=(7.0, 6.4), sharex=True,
-                                     constrained_layout=True)
+    fig, (ax_i, ax_c) = plt.subplots(2, 1, figsize=(7.0, 6.4), sharex=True, constrained_layout=True)
     drawn = 0
     for case, color in zip(cases, _colors(len(cases)), strict=True):
         got = last_interface(case.folder)
@@ -202,8 +213,10 @@ def field_maps(cases: Sequence[CaseOutput], path: Path) -> Path:
             got = None
         loaded.append(got)
     ok = [g for g in loaded if g is not None]
-    rows = (("phi", "electrolyte potential $\\phi$", PHI_SCALE, PHI_UNIT, "viridis"),
-            ("c_cation", "Li$^+$ concentration $c_+$", C_SCALE, C_UNIT, "magma"))
+    rows = (
+        ("phi", "electrolyte potential $\\phi$", PHI_SCALE, PHI_UNIT, "viridis"),
+        ("c_cation", "Li$^+$ concentration $c_+$", C_SCALE, C_UNIT, "magma"),
+    )
     ranges = {}
     for key, _, scale, _, _ in rows:
         vals = [g[3][key] * scale for g in ok if key in g[3]]
@@ -222,8 +235,11 @@ def field_maps(cases: Sequence[CaseOutput], path: Path) -> Path:
     n = max(len(cases), 1)
     panel = 3.0
     fig, axes = plt.subplots(
-        2, n, figsize=(panel * n + 1.6, 2 * (panel * min(max(aspect, 0.3), 2.0) + 0.7)),
-        squeeze=False, constrained_layout=True,
+        2,
+        n,
+        figsize=(panel * n + 1.6, 2 * (panel * min(max(aspect, 0.3), 2.0) + 0.7)),
+        squeeze=False,
+        constrained_layout=True,
     )
     for r, (key, title, scale, unit, cmap) in enumerate(rows):
         mappable = None
@@ -239,8 +255,15 @@ def field_maps(cases: Sequence[CaseOutput], path: Path) -> Path:
             t, pts, tris, data = got
             triang = mtri.Triangulation(pts[:, 0] * L_SCALE, pts[:, 1] * L_SCALE, tris)
             v = data[key] * scale
-            mappable = ax.tripcolor(triang, v, shading="gouraud", cmap=cmap,
-                                    vmin=ranges[key][0], vmax=ranges[key][1], rasterized=True)
+            mappable = ax.tripcolor(
+                triang,
+                v,
+                shading="gouraud",
+                cmap=cmap,
+                vmin=ranges[key][0],
+                vmax=ranges[key][1],
+                rasterized=True,
+            )
             if key == "phi" and levels is not None and np.ptp(v) > 0:
                 ax.tricontour(triang, v, levels=levels, colors="w", linewidths=0.5, alpha=0.7)
             ax.set_facecolor("0.8")  # what the mesh does not cover: the Li metal
@@ -344,7 +367,7 @@ def sweep_metrics(
         groups.setdefault(tuple(r.get(k) for k in others), []).append(r)
     fig, axes = plt.subplots(2, 3, figsize=(12.0, 6.8), constrained_layout=True)
     xs_all = [r[key0] for r in rows if r.get(key0) is not None]
-    logx = (len(xs_all) > 1 and min(xs_all) > 0 and max(xs_all) / min(xs_all) >= 20)
+    logx = len(xs_all) > 1 and min(xs_all) > 0 and max(xs_all) / min(xs_all) >= 20
     colors = _colors(len(groups))
     for ax, (metric, label, unit, scale) in zip(axes.ravel(), SWEEP_METRICS, strict=True):
         any_drawn = False
@@ -353,18 +376,23 @@ def sweep_metrics(
             x = np.array([r[key0] * f0 for r in grows])
             y = np.array([np.nan if r.get(metric) is None else r[metric] * scale for r in grows])
             failed = [r.get("status") != "finished" for r in grows]
-            lab = ", ".join(
-                f"{k.split('.')[-1]} = {v * display_unit(units.get(k, ''))[1]:.4g} "
-                f"{display_unit(units.get(k, ''))[0]}" for k, v in zip(others, gkey, strict=True)
-            ) or None
+            lab = (
+                ", ".join(
+                    f"{k.split('.')[-1]} = {v * display_unit(units.get(k, ''))[1]:.4g} "
+                    f"{display_unit(units.get(k, ''))[0]}"
+                    for k, v in zip(others, gkey, strict=True)
+                )
+                or None
+            )
             if np.isfinite(y).any():
                 ax.plot(x, y, "-o", color=color, ms=4, lw=1.4, label=lab)
                 any_drawn = True
                 if any(failed):
                     fx = [xx for xx, f in zip(x, failed, strict=True) if f]
                     fy = [yy for yy, f in zip(y, failed, strict=True) if f]
-                    ax.plot(fx, fy, "x", color="r", ms=8, mew=2,
-                            label="failed" if not lab else None)
+                    ax.plot(
+                        fx, fy, "x", color="r", ms=8, mew=2, label="failed" if not lab else None
+                    )
         if not any_drawn:
             _empty(ax, f"{metric}: no values")
             continue

@@ -149,8 +149,11 @@ def base_data(case) -> dict:
             base = _validate(raw, source, {})
             target = _flatten(resolved_dict(case))
             have = _flatten(resolved_dict(base))
-            diff = {k: target.get(k) for k in set(target) | set(have)
-                    if k != "output.dir" and target.get(k) != have.get(k)}
+            diff = {
+                k: target.get(k)
+                for k in set(target) | set(have)
+                if k != "output.dir" and target.get(k) != have.get(k)
+            }
             overrides = dict(sorted(diff.items()))
             if case_hash(_validate(raw, source, overrides)) == target_hash:
                 # drop overrides that are derived from others (re-derived without them)
@@ -198,7 +201,7 @@ def point_cases(case, vary, out_dir: Path) -> list[SweepPoint]:
             setting = ", ".join(f"{key} = {v:.6g}" for key, v in values.items())
             text = str(exc)
             if exc.key and text.startswith(f"{exc.key}: "):
-                text = text[len(exc.key) + 2:]
+                text = text[len(exc.key) + 2 :]
             raise CaseError(exc.key, f"{text} (at the sweep point {setting})") from None
         check_supported(pcase)
         points.append(SweepPoint(index=k, values=values, case=pcase))
@@ -268,9 +271,16 @@ def run_sweep(
     n_groups, colours = _groups(comm.size, len(points))
     colour = colours[comm.rank]
     logger = setup_command_log(out, "sweep.log", comm)
-    logger.info("depsim sweep %s: %d points over %s -> %s (MPI size %d, %d group%s)",
-                case.case.name, len(points), ", ".join(keys), out, comm.size, n_groups,
-                "" if n_groups == 1 else "s")
+    logger.info(
+        "depsim sweep %s: %d points over %s -> %s (MPI size %d, %d group%s)",
+        case.case.name,
+        len(points),
+        ", ".join(keys),
+        out,
+        comm.size,
+        n_groups,
+        "" if n_groups == 1 else "s",
+    )
     sub = comm.Split(colour, comm.rank)
     mine: list[dict[str, Any]] = []
     try:
@@ -279,12 +289,21 @@ def run_sweep(
             try:
                 outcome = run_or_reuse(p.case, folder, sub, quiet=quiet or colour != 0)
             except Exception as exc:  # noqa: BLE001 - reported in the table, raised below
-                outcome = {"status": "error", "message": f"{type(exc).__name__}: {exc}",
-                           "reused": False, "metrics": None}
+                outcome = {
+                    "status": "error",
+                    "message": f"{type(exc).__name__}: {exc}",
+                    "reused": False,
+                    "metrics": None,
+                }
             if comm.rank == 0:  # progress of the points of group 0 (the others: below)
                 logger = setup_command_log(out, "sweep.log", comm, append=True)
-                logger.info("[%d/%d] %s: %s", p.index + 1, len(points), p.case.case.name,
-                            "reused" if outcome["reused"] else outcome["status"])
+                logger.info(
+                    "[%d/%d] %s: %s",
+                    p.index + 1,
+                    len(points),
+                    p.case.case.name,
+                    "reused" if outcome["reused"] else outcome["status"],
+                )
             if sub.rank == 0:
                 row = table_row(p.case, outcome, folder)
                 row.update(p.values)
@@ -305,8 +324,14 @@ def run_sweep(
     for r in rows:
         what = "reused" if r["reused"] else r["status"]
         if r["status"] == "finished":
-            logger.info("%s: %s (group %d, run on %s rank%s)", r["name"], what, r["group"],
-                        r["mpi_size"], "" if r["mpi_size"] == 1 else "s")
+            logger.info(
+                "%s: %s (group %d, run on %s rank%s)",
+                r["name"],
+                what,
+                r["group"],
+                r["mpi_size"],
+                "" if r["mpi_size"] == 1 else "s",
+            )
         else:
             logger.error("%s: %s (%s)", r["name"], r["status"], r["message"])
 
@@ -314,15 +339,25 @@ def run_sweep(
     error = None
     if comm.rank == 0:
         try:
-            columns = ["name", *keys, "status", "t_end", *metric_columns(rows), "mpi_size",
-                       "message"]
+            columns = [
+                "name",
+                *keys,
+                "status",
+                "t_end",
+                *metric_columns(rows),
+                "mpi_size",
+                "message",
+            ]
             csv_path = write_csv(out / "sweep.csv", rows, columns)
             logger.info("sweep table: %s", csv_path)
             try:
                 from depsim import plots
 
                 figure = plots.sweep_metrics(
-                    rows, keys, out / "sweep.png", units=_units(keys),
+                    rows,
+                    keys,
+                    out / "sweep.png",
+                    units=_units(keys),
                     title=f"sweep of {case.case.name}",
                 )
                 logger.info("figure: %s", figure)
@@ -337,11 +372,14 @@ def run_sweep(
     result = SweepResult(output_dir=out, table=rows, keys=keys, figure=figure)
     bad = [r for r in rows if r["status"] != "finished"]
     if bad:
-        listing = "; ".join(f"{r['name']} ({r['status']}: {r['message'] or 'no message'})"
-                            for r in bad)
+        listing = "; ".join(
+            f"{r['name']} ({r['status']}: {r['message'] or 'no message'})" for r in bad
+        )
         cls = SolverFailure if all(r["status"] == "failed" for r in bad) else DepsimError
-        err = cls(f"{len(bad)} of {len(rows)} sweep points failed: {listing}; the table of all "
-                  f"points is in {out / 'sweep.csv'}")
+        err = cls(
+            f"{len(bad)} of {len(rows)} sweep points failed: {listing}; the table of all "
+            f"points is in {out / 'sweep.csv'}"
+        )
         err.output_dir = out
         err.result = result
         raise err

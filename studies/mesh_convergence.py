@@ -48,8 +48,14 @@ def run_levels(path: str, levels: int, ratio: float, out: Path, overrides: dict)
         folder = out / f"{case.case.name}_L{level}"
         result = run_case(case, out_dir=folder, quiet=True)
         m = result.metrics
-        row = {"case": case.case.name, "level": level, "size": size / f,
-               "electrode_size": esize / f, "dofs": m.get("dofs"), "cells": m.get("cells")}
+        row = {
+            "case": case.case.name,
+            "level": level,
+            "size": size / f,
+            "electrode_size": esize / f,
+            "dofs": m.get("dofs"),
+            "cells": m.get("cells"),
+        }
         row.update({k: m.get(k) for k in METRICS})
         rows.append(row)
     return rows
@@ -92,11 +98,15 @@ def main(argv=None) -> int:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    lines = ["# Mesh convergence", "",
-             f"Element sizes refined by {args.ratio:.3g} per level; error = Richardson estimate "
-             "of the finest level's discretisation error (observed order p).", "",
-             "| case | metric | finest value | p | error estimate | relative |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "# Mesh convergence",
+        "",
+        f"Element sizes refined by {args.ratio:.3g} per level; error = Richardson estimate "
+        "of the finest level's discretisation error (observed order p).",
+        "",
+        "| case | metric | finest value | p | error estimate | relative |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     summary = {}
     for name in dict.fromkeys(r["case"] for r in rows):
         sub = [r for r in rows if r["case"] == name]

@@ -30,12 +30,13 @@ def run_script(script: Path, *args: str, ranks: int = 1, timeout: int = 600) -> 
         cmd = [MPIRUN, "-n", str(ranks), PYTHON, str(script), *args]
     else:
         cmd = [PYTHON, str(script), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=_env(),
-                          cwd=ROOT)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=_env(), cwd=ROOT
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert len(lines) == 1, proc.stdout[-3000:]
-    return json.loads(lines[0][len("RESULT "):])
+    return json.loads(lines[0][len("RESULT ") :])
 
 
 def run_cli(*args: str, ranks: int = 1, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -45,8 +46,9 @@ def run_cli(*args: str, ranks: int = 1, timeout: int = 600) -> subprocess.Comple
         if MPIRUN is None:
             pytest.skip("mpirun not available")
         base = [MPIRUN, "-n", str(ranks), *base]
-    return subprocess.run(base, capture_output=True, text=True, timeout=timeout, env=_env(),
-                          cwd=ROOT)
+    return subprocess.run(
+        base, capture_output=True, text=True, timeout=timeout, env=_env(), cwd=ROOT
+    )
 
 
 def assert_close_dicts(a: dict, b: dict, rtol: float = 1e-8, atol: float = 1e-12, keys=None):

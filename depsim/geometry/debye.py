@@ -259,10 +259,17 @@ def debye_rectangle(
     h_max = min(width, height) / 20.0 if h_max is None else h_max
     h_max = max(h_max, h_fine)
     internal = dict(internal or {})
-    x = graded_nodes(width, h_fine, h_max, refine_at=refine_x, fine_width=fine_debye * lam,
-                     growth=growth)
-    y = graded_nodes(height, h_fine, h_max, refine_at=[*refine_y, *internal.keys()],
-                     fine_width=fine_debye * lam, growth=growth)
+    x = graded_nodes(
+        width, h_fine, h_max, refine_at=refine_x, fine_width=fine_debye * lam, growth=growth
+    )
+    y = graded_nodes(
+        height,
+        h_fine,
+        h_max,
+        refine_at=[*refine_y, *internal.keys()],
+        fine_width=fine_debye * lam,
+        growth=growth,
+    )
     return graded_rectangle(comm, x, y, cell=cell, internal=internal)
 
 

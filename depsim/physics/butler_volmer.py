@@ -37,9 +37,7 @@ class _UFLBackend:
         import ufl
 
         cap = EXP_CAP
-        return ufl.conditional(
-            ufl.lt(x, cap), ufl.exp(x), np.exp(cap) * (1.0 + x - cap)
-        )
+        return ufl.conditional(ufl.lt(x, cap), ufl.exp(x), np.exp(cap) * (1.0 + x - cap))
 
 
 class _NumpyBackend:

@@ -94,7 +94,10 @@ def debye_length(concentration, relative_permittivity: float = 20.0, temperature
     """lambda_D = sqrt(eps0 eps_r R T / (2 F^2 c)) [m] (vectorised)."""
     c = np.asarray(concentration, dtype=float)
     return np.sqrt(
-        VACUUM_PERMITTIVITY * relative_permittivity * GAS_CONSTANT * temperature
+        VACUUM_PERMITTIVITY
+        * relative_permittivity
+        * GAS_CONSTANT
+        * temperature
         / (2.0 * FARADAY**2 * c)
     )
 

@@ -32,9 +32,7 @@ def save_checkpoint(folder: Path, sim, comm) -> None:
     data = {}
     for sub, name in enumerate(getattr(pb, "field_names", ("u", "psi"))):
         coords, dofs, _, _ = _owned(pb, sub)
-        parts = comm.gather(
-            (coords, [f.x.array[dofs] for f in (pb.U, pb.U_n, pb.U_nm1)]), root=0
-        )
+        parts = comm.gather((coords, [f.x.array[dofs] for f in (pb.U, pb.U_n, pb.U_nm1)]), root=0)
         if comm.rank == 0:
             data[f"{name}_coords"] = np.concatenate([p[0] for p in parts])
             for k, tag in enumerate(("", "_n", "_nm1")):

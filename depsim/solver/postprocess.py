@@ -130,6 +130,10 @@ def electrode_reaction_current(problem, samples: dict) -> np.ndarray:
     if p.kinetics == "linear" and problem.x_hat is not None:
         eta = eta + V_T * 0.5 * np.log(np.asarray(samples["c_anion"]) / samples["c_cation"])
     return butler_volmer.reaction_current(
-        p.kinetics, i0, eta / V_T, np.asarray(samples["c_cation"]) / p.reference_concentration,
-        p.alpha_a, p.alpha_c,
+        p.kinetics,
+        i0,
+        eta / V_T,
+        np.asarray(samples["c_cation"]) / p.reference_concentration,
+        p.alpha_a,
+        p.alpha_c,
     )

@@ -14,9 +14,21 @@ from tests.conftest import ROOT, run_cli
 BUMPS = ROOT / "cases/examples/bumps_potentiostatic.toml"
 FLAT = ROOT / "cases/examples/flat_galvanostatic.toml"
 FIGURES = ("interface_profiles.png", "field_maps.png", "nonuniformity_vs_time.png")
-NUMERIC = ("i_mean", "i_max", "i_min", "i_max_over_mean", "i_cv", "tip_to_valley",
-           "c_surface_min", "c_surface_min_over_c0", "E_t_rms", "E_n_spread", "cell_potential",
-           "mass_balance_error", "t_end")
+NUMERIC = (
+    "i_mean",
+    "i_max",
+    "i_min",
+    "i_max_over_mean",
+    "i_cv",
+    "tip_to_valley",
+    "c_surface_min",
+    "c_surface_min_over_c0",
+    "E_t_rms",
+    "E_n_spread",
+    "cell_potential",
+    "mass_balance_error",
+    "t_end",
+)
 
 
 def write_variants(folder: Path) -> tuple[Path, Path]:
@@ -64,8 +76,16 @@ def test_table_and_figures(serial):
     for r in rows:
         assert r["status"] == "finished"
         assert float(r["t_end"]) == pytest.approx(0.2)
-        for key in ("i_mean", "i_max", "i_min", "i_max_over_mean", "i_cv", "c_surface_min",
-                    "E_t_rms", "cell_potential"):
+        for key in (
+            "i_mean",
+            "i_max",
+            "i_min",
+            "i_max_over_mean",
+            "i_cv",
+            "c_surface_min",
+            "E_t_rms",
+            "cell_potential",
+        ):
             assert r[key] != "", key
         assert float(r["cell_potential"]) == pytest.approx(0.05)  # potentiostatic, 50 mV
         assert "charge_balance_error" in r and "deposit_thickness_max" in r
@@ -115,7 +135,6 @@ def test_second_compare_reuses_finished_runs(serial):
     assert len(read_table(out / "comparison.csv")) == 2
 
 
-
 def test_changed_case_is_run_again(serial, tmp_path):
     import shutil
 
@@ -149,8 +168,9 @@ def test_duplicate_names_are_refused(tmp_path):
 def test_failed_case_stays_in_the_table_and_exit_3(tmp_path):
     a, _ = write_variants(tmp_path)
     sand = tmp_path / "sand.toml"
-    sand.write_text(f'[case]\ninherits = "{FLAT}"\nname = "sand"\n'
-                    '[operation]\ncurrent_density = "2 A/cm^2"\n')
+    sand.write_text(
+        f'[case]\ninherits = "{FLAT}"\nname = "sand"\n[operation]\ncurrent_density = "2 A/cm^2"\n'
+    )
     out = tmp_path / "cmp"
     p = run_cli("compare", str(a), str(sand), "--out", str(out))
     assert p.returncode == 3, p.stderr[-2000:]

@@ -50,9 +50,11 @@ def test_all_four_scenarios_run_with_measured_properties(paper):
 
 def test_pp_field_and_depletion_exceed_pia(paper):
     pp, pia = paper["pp"], paper["pia"]
-    print(f"\nE_t_rms PP {pp['E_t_rms']:.4g} V/m, PIA {pia['E_t_rms']:.4g} V/m; "
-          f"c_s,min/c0 PP {pp['c_surface_min_over_c0']:.4f}, "
-          f"PIA {pia['c_surface_min_over_c0']:.4f}")
+    print(
+        f"\nE_t_rms PP {pp['E_t_rms']:.4g} V/m, PIA {pia['E_t_rms']:.4g} V/m; "
+        f"c_s,min/c0 PP {pp['c_surface_min_over_c0']:.4f}, "
+        f"PIA {pia['c_surface_min_over_c0']:.4f}"
+    )
     assert pp["E_t_rms"] > 3 * pia["E_t_rms"]
     assert pp["c_surface_min_over_c0"] < pia["c_surface_min_over_c0"]
     assert pp["cell_potential"] > pia["cell_potential"]

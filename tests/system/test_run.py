@@ -13,8 +13,16 @@ from tests.conftest import ROOT, run_cli
 FLAT = str(ROOT / "cases/examples/flat_galvanostatic.toml")
 BUMPS = str(ROOT / "cases/examples/bumps_potentiostatic.toml")
 REQUIRED_METRICS = (
-    "i_mean", "i_max", "i_min", "i_max_over_mean", "i_cv", "c_surface_min", "E_t_rms",
-    "deposit_thickness_max", "deposit_thickness_min", "charge_balance_error",
+    "i_mean",
+    "i_max",
+    "i_min",
+    "i_max_over_mean",
+    "i_cv",
+    "c_surface_min",
+    "E_t_rms",
+    "deposit_thickness_max",
+    "deposit_thickness_min",
+    "charge_balance_error",
     "mass_balance_error",
 )
 COMPARED = ("i_mean", "i_max", "i_min", "i_cv", "c_surface_min", "E_t_rms", "cell_potential")
@@ -33,15 +41,28 @@ def flat_run(tmp_path_factory):
 
 
 def test_run_writes_every_output(flat_run):
-    for name in ("case.resolved.toml", "fields.xdmf", "fields.h5", "interface.csv",
-                 "metrics.json", "run.log", "checkpoint/state.json"):
+    for name in (
+        "case.resolved.toml",
+        "fields.xdmf",
+        "fields.h5",
+        "interface.csv",
+        "metrics.json",
+        "run.log",
+        "checkpoint/state.json",
+    ):
         assert (flat_run / name).is_file(), name
     assert (flat_run / "fields.bp").is_dir()
     m = _metrics(flat_run)
     for key in REQUIRED_METRICS:
         assert key in m and key in m["time_series"], key
-    for key in ("versions", "mpi_size", "wall_time", "newton_iterations", "linear_iterations",
-                "case_hash"):
+    for key in (
+        "versions",
+        "mpi_size",
+        "wall_time",
+        "newton_iterations",
+        "linear_iterations",
+        "case_hash",
+    ):
         assert key in m, key
     # galvanostatic: the electrode carries the applied 0.5 mA/cm^2 = 5 A/m^2
     assert m["charge_balance_error"] < 1e-8
@@ -69,8 +90,19 @@ def test_fields_xdmf_reads_back_with_meshio(flat_run):
 def test_interface_csv(flat_run):
     with open(flat_run / "interface.csv") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["t", "s", "x", "y", "i_n", "c_cation", "c_anion", "phi", "E_t",
-                             "E_n", "eta"]
+    assert list(rows[0]) == [
+        "t",
+        "s",
+        "x",
+        "y",
+        "i_n",
+        "c_cation",
+        "c_anion",
+        "phi",
+        "E_t",
+        "E_n",
+        "eta",
+    ]
     last = [r for r in rows if float(r["t"]) == pytest.approx(1.0)]
     assert len(last) > 10
     # flat electrode, plating 5 A/m^2: i_n > 0 and uniform
@@ -95,8 +127,17 @@ def test_mpi_run_matches_serial(tmp_path):
 def test_restart_continues_a_stopped_run(tmp_path):
     # fixed steps; tight Newton tolerance, so that the kept-vs-fresh Jacobian after the restart
     # does not show up at the 1e-9 level
-    fixed = ("--set", "time.adaptive=false", "--set", "time.dt=0.05 s", "--quiet",
-             "--set", "solver.snes_rtol=1e-13", "--set", "solver.snes_atol=1e-15")
+    fixed = (
+        "--set",
+        "time.adaptive=false",
+        "--set",
+        "time.dt=0.05 s",
+        "--quiet",
+        "--set",
+        "solver.snes_rtol=1e-13",
+        "--set",
+        "solver.snes_atol=1e-15",
+    )
     full, part = tmp_path / "full", tmp_path / "part"
     assert run_cli("run", BUMPS, "--out", str(full), *fixed).returncode == 0
     p = run_cli("run", BUMPS, "--out", str(part), *fixed, "--set", "time.end=0.5 s")
@@ -173,7 +214,8 @@ def test_error_on_one_rank_ends_the_job(tmp_path):
         "from depsim.cli import main\n"
         f"raise SystemExit(main(['run', {FLAT!r}, '--out', {str(tmp_path / 'o')!r}]))\n"
     )
-    proc = subprocess.run([MPIRUN, "-n", "2", PYTHON, str(script)], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [MPIRUN, "-n", "2", PYTHON, str(script)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode != 0
     assert "error on rank 1" in proc.stderr and "boom on rank 1" in proc.stderr

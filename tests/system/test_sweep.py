@@ -15,9 +15,21 @@ from tests.conftest import ROOT, run_cli
 BUMPS = ROOT / "cases/examples/bumps_potentiostatic.toml"
 KEY = "electrode.exchange_current_density"
 VARY = f"{KEY}=3.3:33:2"  # 0.33 and 3.3 mA/cm^2 (SI: A/m^2)
-NUMERIC = ("i_mean", "i_max", "i_min", "i_max_over_mean", "i_cv", "tip_to_valley",
-           "c_surface_min", "E_t_rms", "E_n_spread", "cell_potential", "mass_balance_error",
-           "t_end", KEY)
+NUMERIC = (
+    "i_mean",
+    "i_max",
+    "i_min",
+    "i_max_over_mean",
+    "i_cv",
+    "tip_to_valley",
+    "c_surface_min",
+    "E_t_rms",
+    "E_n_spread",
+    "cell_potential",
+    "mass_balance_error",
+    "t_end",
+    KEY,
+)
 
 
 def short_case(folder: Path) -> Path:
@@ -82,20 +94,25 @@ def test_point_cases_derive_values_again(tmp_path):
     case = load_case(short_case(tmp_path), {"time.end": "0.1 s", "electrolyte.concentration": 2000})
     pts = point_cases(case, [("electrolyte.concentration", 1000.0, 3000.0, 3)], tmp_path / "sw")
     assert [p.case.case.name for p in pts] == [
-        "bumps_concentration=1000", "bumps_concentration=2000", "bumps_concentration=3000"]
+        "bumps_concentration=1000",
+        "bumps_concentration=2000",
+        "bumps_concentration=3000",
+    ]
     for p in pts:
         c0 = p.values["electrolyte.concentration"]
         assert p.case.electrolyte.concentration == c0
         assert p.case.electrode.reference_concentration == c0
         assert p.case.electrolyte.D_cation * c0 == pytest.approx(
-            pts[0].case.electrolyte.D_cation * 1000.0, rel=1e-12)  # D ~ kappa / c0
+            pts[0].case.electrolyte.D_cation * 1000.0, rel=1e-12
+        )  # D ~ kappa / c0
         assert p.case.time.end == 0.1
         assert p.case.output.dir == (tmp_path / "sw" / p.case.case.name).resolve()
     # the middle point is the base case itself (up to its name)
     from depsim.case import apply_overrides, validate_case
 
-    same = validate_case(apply_overrides(base_data(case), {"case.name": pts[1].case.case.name}),
-                         source=case.source)
+    same = validate_case(
+        apply_overrides(base_data(case), {"case.name": pts[1].case.case.name}), source=case.source
+    )
     assert case_hash(same) == case_hash(pts[1].case)
 
 
@@ -112,12 +129,14 @@ def test_invalid_point_is_a_case_error_naming_the_key(tmp_path):
         point_cases(case, [("electrode.alpha_a", 0.3, 0.5, 2)], tmp_path / "sw")
     assert err.value.key == "electrode.alpha_a"
     with pytest.raises(CaseError) as err:
-        run_sweep(case, [("electrode.exchange_current_densty", 1.0, 2.0, 2)],
-                  out_dir=tmp_path / "sw")
+        run_sweep(
+            case, [("electrode.exchange_current_densty", 1.0, 2.0, 2)], out_dir=tmp_path / "sw"
+        )
     assert err.value.key == "electrode.exchange_current_densty"
     assert not (tmp_path / "sw").exists()  # refused before anything was written
-    p = run_cli("sweep", str(case.source), "--vary", f"{KEY}=-1:10:2",
-                "--out", str(tmp_path / "sw"))
+    p = run_cli(
+        "sweep", str(case.source), "--vary", f"{KEY}=-1:10:2", "--out", str(tmp_path / "sw")
+    )
     assert p.returncode == 2 and KEY in p.stderr and "Traceback" not in p.stderr
 
 
@@ -131,8 +150,9 @@ def test_sweep_table_and_figure(serial):
     assert len(rows) == 2
     assert list(rows[0])[:3] == ["name", KEY, "status"]
     assert [float(r[KEY]) for r in rows] == [3.3, 33.0]
-    assert [r["name"] for r in rows] == [f"bumps_exchange_current_density={v}" for v in
-                                         ("3.3", "33")]
+    assert [r["name"] for r in rows] == [
+        f"bumps_exchange_current_density={v}" for v in ("3.3", "33")
+    ]
     for r in rows:
         assert r["status"] == "finished" and r["mpi_size"] == "1"
         m = json.loads((out / r["name"] / "metrics.json").read_text())
@@ -161,13 +181,13 @@ def test_sweep_python_api_reuses_points(serial):
     from depsim.sweep import run_sweep
 
     out = serial["out"]
-    stamps = [(out / r["name"] / "metrics.json").stat().st_mtime_ns
-              for r in read_table(out / "sweep.csv")]
+    stamps = [
+        (out / r["name"] / "metrics.json").stat().st_mtime_ns for r in read_table(out / "sweep.csv")
+    ]
     result = run_sweep(load_case(serial["case"]), [(KEY, 3.3, 33.0, 2)], out_dir=out)
     assert result.output_dir == out and result.keys == [KEY]
     assert [r["reused"] for r in result.table] == [True, True]
-    assert [(out / r["name"] / "metrics.json").stat().st_mtime_ns
-            for r in result.table] == stamps
+    assert [(out / r["name"] / "metrics.json").stat().st_mtime_ns for r in result.table] == stamps
 
 
 @pytest.mark.mpi

@@ -253,8 +253,9 @@ def test_folded_surface_is_cut_by_its_envelope():
     pts = np.array([[0.0, 0.0], [0.6, 0.6], [0.4, 0.2], [1.0, 0.0]])
     seg = np.hstack([pts[:-1], pts[1:]])
     proj = float(np.abs(seg[:, 2] - seg[:, 0]).sum())
-    prof = SurfaceProfile(x=pts[:, 0], y=pts[:, 1], values={}, projected_length=proj,
-                          length=1.0, segments=seg)
+    prof = SurfaceProfile(
+        x=pts[:, 0], y=pts[:, 1], values={}, projected_length=proj, length=1.0, segments=seg
+    )
     with pytest.raises(RemeshError):
         profile_function(prof, W)
     h = profile_function(prof, W, envelope="upper")

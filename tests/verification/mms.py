@@ -165,8 +165,10 @@ def _interpolate_exact(pb, u_ex, psi_ex):
 
 
 def orders(errors: list[float], hs: list[float]) -> list[float]:
-    return [math.log(errors[i] / errors[i + 1]) / math.log(hs[i] / hs[i + 1])
-            for i in range(len(errors) - 1)]
+    return [
+        math.log(errors[i] / errors[i + 1]) / math.log(hs[i] / hs[i + 1])
+        for i in range(len(errors) - 1)
+    ]
 
 
 if __name__ == "__main__":

@@ -66,14 +66,29 @@ def gouy_chapman(
     lam = electrolyte.debye_length(c0, eps_r, T)
     L = length_debye * lam
     bundle = debye_mesh.debye_strip(
-        COMM, L, c0, eps_r, T, width=L / 10, nx=1, per_debye=per_debye, fine_debye=3.0,
-        growth=1.15, h_max=lam / 2,
+        COMM,
+        L,
+        c0,
+        eps_r,
+        T,
+        width=L / 10,
+        nx=1,
+        per_debye=per_debye,
+        fine_debye=3.0,
+        growth=1.15,
+        h_max=lam / 2,
     )
-    p = ModelParameters(c0=c0, element_degree=degree, length_scale=L, mode="potentiostatic",
-                        potential=0.0)
+    p = ModelParameters(
+        c0=c0, element_degree=degree, length_scale=L, mode="potentiostatic", potential=0.0
+    )
     pb = PoissonNernstPlanckProblem(
-        bundle.mesh, bundle.facet_tags, p, markers=bundle.markers,
-        relative_permittivity=eps_r, surface_charge={"electrode": sigma}, electrode="blocking",
+        bundle.mesh,
+        bundle.facet_tags,
+        p,
+        markers=bundle.markers,
+        relative_permittivity=eps_r,
+        surface_charge={"electrode": sigma},
+        electrode="blocking",
         resolution="raise",
     )
     newton = BorderedNewton(pb, rtol=1e-12, atol=1e-13, max_it=40)
@@ -130,15 +145,22 @@ def _mms_level(n: int, degree: int, kink: float, fixed: float) -> dict:
     nodes = np.linspace(0.0, H, n + 1)
     internal = {0.5 * H: 7} if kink else None
     bundle = debye_mesh.graded_rectangle(COMM, nodes, nodes, cell="triangle", internal=internal)
-    p = ModelParameters(c0=c0, element_degree=degree, length_scale=H, mode="potentiostatic",
-                        potential=0.05, i0=1.0)
+    p = ModelParameters(
+        c0=c0, element_degree=degree, length_scale=H, mode="potentiostatic", potential=0.05, i0=1.0
+    )
     kappa_hat = pnp.permittivity_hat(eps_r, c0, T, H)
     # sigma_hat = kappa_hat * (sum of the outward normal derivatives of psi) = -kappa_hat b / 2
     # [C/m^2]: sigma = F c0 L0 sigma_hat
     sigma = {7: FARADAY * c0 * H * (-0.5 * kappa_hat * kink)} if kink else {}
     pb = PoissonNernstPlanckProblem(
-        bundle.mesh, bundle.facet_tags, p, markers=bundle.markers, relative_permittivity=eps_r,
-        fixed_charge=fixed * c0 if fixed else None, surface_charge=sigma, resolution="off",
+        bundle.mesh,
+        bundle.facet_tags,
+        p,
+        markers=bundle.markers,
+        relative_permittivity=eps_r,
+        fixed_charge=fixed * c0 if fixed else None,
+        surface_charge=sigma,
+        resolution="off",
     )
     X = ufl.SpatialCoordinate(bundle.mesh)
     L0 = pb.L0
@@ -223,14 +245,19 @@ def electroneutral_limit(
         COMM, length, c0, eps_r, T, width=length / 20, nx=1, h_max=length / 50, growth=1.2
     )
     pb = PoissonNernstPlanckProblem(
-        bundle.mesh, bundle.facet_tags, p, markers=bundle.markers, relative_permittivity=eps_r,
+        bundle.mesh,
+        bundle.facet_tags,
+        p,
+        markers=bundle.markers,
+        relative_permittivity=eps_r,
         resolution="raise",
     )
     D = electrolyte.salt_diffusivity(p.D_cation, p.D_anion)
     tau = 4.0 * length**2 / (math.pi**2 * D)
     t_end = t_end_tau * tau
     sim = Simulation(
-        pb, BorderedNewton(pb, rtol=1e-10, atol=1e-12),
+        pb,
+        BorderedNewton(pb, rtol=1e-10, atol=1e-12),
         Stepsize(dt=1e-3 * tau, max_dt=4.0 * tau, max_change=0.1),
     )
     sim.initialise()
@@ -248,8 +275,9 @@ def electroneutral_limit(
     psi_en = en.U.x.array[en.psi_dofs]
     bulk = y > 20.0 * lam
     c_exact = 1.0 - fraction * (1.0 - y / length)
-    dc = np.concatenate([np.abs(np.exp(up) - np.exp(u_en))[bulk],
-                         np.abs(np.exp(um) - np.exp(u_en))[bulk]])
+    dc = np.concatenate(
+        [np.abs(np.exp(up) - np.exp(u_en))[bulk], np.abs(np.exp(um) - np.exp(u_en))[bulk]]
+    )
     return {
         "debye_over_L": lam / length,
         "i_over_ilim": fraction,
@@ -290,11 +318,17 @@ def frumkin_consistency(
     bundle = debye_mesh.debye_strip(COMM, L, c0, eps_r, T, width=L / 10, h_max=lam / 2)
     out = {}
     for label, sig in (("charged", sigma), ("neutral", 0.0)):
-        p = ModelParameters(c0=c0, element_degree=degree, length_scale=L, i0=i0,
-                            current_density=current)
+        p = ModelParameters(
+            c0=c0, element_degree=degree, length_scale=L, i0=i0, current_density=current
+        )
         pb = PoissonNernstPlanckProblem(
-            bundle.mesh, bundle.facet_tags, p, markers=bundle.markers,
-            relative_permittivity=eps_r, surface_charge={"electrode": sig}, resolution="raise",
+            bundle.mesh,
+            bundle.facet_tags,
+            p,
+            markers=bundle.markers,
+            relative_permittivity=eps_r,
+            surface_charge={"electrode": sig},
+            resolution="raise",
         )
         sim = Simulation(pb, BorderedNewton(pb, rtol=1e-12, atol=1e-14, max_it=40))
         sim.initialise()
@@ -305,8 +339,12 @@ def frumkin_consistency(
     psi_d = pnp.grahame_potential(sigma, c0, eps_r, T) / V_T
     factor = math.exp(-0.5 * psi_d)
     measured = out["V_neutral"] / out["V_charged"]
-    out.update(psi_d_VT=psi_d, frumkin_factor=factor, pnp_factor=measured,
-               factor_rel_err=abs(measured - factor) / factor)
+    out.update(
+        psi_d_VT=psi_d,
+        frumkin_factor=factor,
+        pnp_factor=measured,
+        factor_rel_err=abs(measured - factor) / factor,
+    )
     return out
 
 
@@ -317,16 +355,24 @@ def donnan(fixed: float = 2.0, c0: float = 1.0, eps_r: float = 20.0, degree: int
     the ideal Donnan state c+ c- = c0^2, c+ - c- = X, psi = -ln(c+/c0)."""
     lam = electrolyte.debye_length(c0, eps_r, T)
     L = 60.0 * lam
-    bundle = debye_mesh.debye_strip(COMM, L, c0, eps_r, T, width=L / 10, refine_at=(),
-                                    internal={0.5 * L: 7}, h_max=lam / 2)
+    bundle = debye_mesh.debye_strip(
+        COMM, L, c0, eps_r, T, width=L / 10, refine_at=(), internal={0.5 * L: 7}, h_max=lam / 2
+    )
     V0 = fem.functionspace(bundle.mesh, ("DG", 0))
     X = fem.Function(V0)
     X.interpolate(lambda x: np.where(x[1] < 0.5 * L, fixed * c0, 0.0))
-    p = ModelParameters(c0=c0, element_degree=degree, length_scale=L, mode="potentiostatic",
-                        potential=0.0)
+    p = ModelParameters(
+        c0=c0, element_degree=degree, length_scale=L, mode="potentiostatic", potential=0.0
+    )
     pb = PoissonNernstPlanckProblem(
-        bundle.mesh, bundle.facet_tags, p, markers=bundle.markers, relative_permittivity=eps_r,
-        fixed_charge=X, electrode="blocking", resolution="off",
+        bundle.mesh,
+        bundle.facet_tags,
+        p,
+        markers=bundle.markers,
+        relative_permittivity=eps_r,
+        fixed_charge=X,
+        electrode="blocking",
+        resolution="off",
     )
     newton = BorderedNewton(pb, rtol=1e-12, atol=1e-14, max_it=40)
     sim = Simulation(pb, newton)
@@ -348,24 +394,33 @@ def donnan(fixed: float = 2.0, c0: float = 1.0, eps_r: float = 20.0, degree: int
 
 
 # ------------------------------------------------------------------------------------------------
-def patterned_wall(sigma: float = 5e-3, c0: float = 1.0, eps_r: float = 20.0,
-                   degree: int = 2) -> dict:
+def patterned_wall(
+    sigma: float = 5e-3, c0: float = 1.0, eps_r: float = 20.0, degree: int = 2
+) -> dict:
     """2D equilibrium at a blocking wall charged on x < W/2 only, on a rectangle graded in y
     (wall) and in x (the edge of the charged patch): far from the edge the 1D Gouy–Chapman layer
     (psi(0, 0) from Grahame) and the uncharged wall (psi(W, 0) ~ 0); the diffuse charge screens
     the patch, F int rho = -sigma W/2."""
     lam = electrolyte.debye_length(c0, eps_r, T)
     W, H = 30.0 * lam, 20.0 * lam
-    bundle = debye_mesh.debye_rectangle(COMM, W, H, c0, eps_r, T, refine_x=(0.5 * W,),
-                                        h_max=3.0 * lam, growth=1.3)
+    bundle = debye_mesh.debye_rectangle(
+        COMM, W, H, c0, eps_r, T, refine_x=(0.5 * W,), h_max=3.0 * lam, growth=1.3
+    )
     V1 = fem.functionspace(bundle.mesh, ("Lagrange", 1))
     sig = fem.Function(V1)
     sig.interpolate(lambda x: np.where(x[0] <= 0.5 * W * (1 + 1e-12), sigma, 0.0))
-    p = ModelParameters(c0=c0, element_degree=degree, length_scale=H, mode="potentiostatic",
-                        potential=0.0)
+    p = ModelParameters(
+        c0=c0, element_degree=degree, length_scale=H, mode="potentiostatic", potential=0.0
+    )
     pb = PoissonNernstPlanckProblem(
-        bundle.mesh, bundle.facet_tags, p, markers=bundle.markers, relative_permittivity=eps_r,
-        surface_charge={"electrode": sig}, electrode="blocking", resolution="raise",
+        bundle.mesh,
+        bundle.facet_tags,
+        p,
+        markers=bundle.markers,
+        relative_permittivity=eps_r,
+        surface_charge={"electrode": sig},
+        electrode="blocking",
+        resolution="raise",
     )
     newton = BorderedNewton(pb, rtol=1e-12, atol=1e-14, max_it=40)
     sim = Simulation(pb, newton)

@@ -125,8 +125,16 @@ def donnan_layer(
     i = current_fraction * i_lim_el
     sep = RegionProperties(Dp, Dm, porosity=eps, fixed_charge=X)
     p = ModelParameters(
-        c0=C0, temperature=T, D_cation=Dp, D_anion=Dm, i0=50.0, kinetics="butler-volmer",
-        current_density=0.0, length_scale=L, separator=sep, separator_fills_cell=False,
+        c0=C0,
+        temperature=T,
+        D_cation=Dp,
+        D_anion=Dm,
+        i0=50.0,
+        kinetics="butler-volmer",
+        current_density=0.0,
+        length_scale=L,
+        separator=sep,
+        separator_fills_cell=False,
     )
     m, ftags = slab_mesh(L, n, COMM, width=W)
     tdim = m.topology.dim
@@ -248,8 +256,13 @@ def frumkin_uniform(sigma: float = -0.05, i_over_i0: float = 1e-3) -> dict:
     for label, frac in (("small", i_over_i0), ("large", 2.0)):
         i = frac * i0
         p = ModelParameters(
-            c0=C0, temperature=T, i0=i0, kinetics="frumkin", current_density=i,
-            sites=(SiteSpec("uniform", sigma, "uniform"),), relative_permittivity=20.0,
+            c0=C0,
+            temperature=T,
+            i0=i0,
+            kinetics="frumkin",
+            current_density=i,
+            sites=(SiteSpec("uniform", sigma, "uniform"),),
+            relative_permittivity=20.0,
         )
         pb = _flat_cell(p, 2e-6, 1e-6, 4, 2)
         sim = Simulation(pb, BorderedNewton(pb, rtol=1e-13, atol=1e-15))
@@ -289,8 +302,14 @@ def patterned_sites(nx: int = 64, ny: int = 16, current: float = 20.0) -> dict:
         SiteSpec("N2", +0.05, "periodic", period=period, fraction=0.5, offset=0.5 * period),
     )
     p = ModelParameters(
-        c0=C0, temperature=T, i0=6.4, kinetics="frumkin", current_density=current, sites=sites,
-        relative_permittivity=20.0, length_scale=1e-6,
+        c0=C0,
+        temperature=T,
+        i0=6.4,
+        kinetics="frumkin",
+        current_density=current,
+        sites=sites,
+        relative_permittivity=20.0,
+        length_scale=1e-6,
     )
     pb = _flat_cell(p, W, H, nx, ny)
     sim = Simulation(pb, BorderedNewton(pb, rtol=1e-12, atol=1e-14, max_it=40))
@@ -314,8 +333,10 @@ def patterned_sites(nx: int = 64, ny: int = 16, current: float = 20.0) -> dict:
             i_n2=float(np.mean(i_n[n2])),
             i_max=float(np.max(i_n)),
             i_min=float(np.min(i_n)),
-            factor_ratio=float(frumkin.exchange_current_factor(-0.05, C0, 20.0, T, 0.5)
-                               / frumkin.exchange_current_factor(0.05, C0, 20.0, T, 0.5)),
+            factor_ratio=float(
+                frumkin.exchange_current_factor(-0.05, C0, 20.0, T, 0.5)
+                / frumkin.exchange_current_factor(0.05, C0, 20.0, T, 0.5)
+            ),
         )
     res = COMM.bcast(res, root=0)
     res["err_mean_solver"] = abs(res["current_solver"] / current - 1.0)

@@ -217,9 +217,7 @@ def _top_form(pb):
     key = id(pb)
     if key not in _TOP_FORMS:
         A_hat = pb.projected_area / pb.scales.length
-        _TOP_FORMS[key] = fem.form(
-            pb.i_hat_top / A_hat * pb.area_scale * pb.ds(pb.markers["top"])
-        )
+        _TOP_FORMS[key] = fem.form(pb.i_hat_top / A_hat * pb.area_scale * pb.ds(pb.markers["top"]))
     return _TOP_FORMS[key]
 
 

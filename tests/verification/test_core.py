@@ -26,8 +26,10 @@ def study(name: str, ranks: int = 1, **kwargs) -> dict:
 def test_steady_1d_profile_is_exact_at_nodes(fraction):
     """c(y) = c0 [1 - (i/i_lim)(1 - y/L)] and psi = ln(c/c0) at the nodes of a Q1 strip."""
     r = study("steady_1d", fraction=fraction, ny=80)
-    print(f"\n(a) i/i_lim = {fraction}: nodal |c - c_ex|/c0 = {r['err_c_nodal']:.2e}, "
-          f"|psi - psi_ex| = {r['err_psi_nodal']:.2e}, Newton {r['newton']}")
+    print(
+        f"\n(a) i/i_lim = {fraction}: nodal |c - c_ex|/c0 = {r['err_c_nodal']:.2e}, "
+        f"|psi - psi_ex| = {r['err_psi_nodal']:.2e}, Newton {r['newton']}"
+    )
     assert abs(r["current"] - fraction * r["i_lim"]) <= 1e-9 * r["i_lim"]
     assert r["err_c_nodal"] < 1e-9
     assert r["err_psi_nodal"] < 1e-7
@@ -49,8 +51,10 @@ def test_steady_1d_second_order_on_triangles():
 # (b) Sand's time ------------------------------------------------------------------------------
 def test_sand_time():
     r = study("sand")
-    print(f"\n(b) max |c_s - c_s,exact| / c_s (t <= 0.9 t_S) = {r['max_err_over_cs']:.2e}, "
-          f"stopped at {r['t_stop_over_tS']:.4f} t_S after {r['steps']:.0f} steps")
+    print(
+        f"\n(b) max |c_s - c_s,exact| / c_s (t <= 0.9 t_S) = {r['max_err_over_cs']:.2e}, "
+        f"stopped at {r['t_stop_over_tS']:.4f} t_S after {r['steps']:.0f} steps"
+    )
     assert r["max_err_over_cs"] < 5e-3
     assert r["stopped"] == 1.0 and r["message_mentions_sand"] == 1.0
     assert 0.9 < r["t_stop_over_tS"] <= 1.0
@@ -67,8 +71,10 @@ def test_butler_volmer_uniform():
 # (f) conservation -----------------------------------------------------------------------------
 def test_conservation_closed_cell():
     r = study("closed_cell")
-    print(f"\n(f) charge balance {r['charge_balance_error']:.2e}, salt change "
-          f"{r['salt_change']:.2e}, top vs bottom current {r['top_vs_bottom']:.2e}")
+    print(
+        f"\n(f) charge balance {r['charge_balance_error']:.2e}, salt change "
+        f"{r['salt_change']:.2e}, top vs bottom current {r['top_vs_bottom']:.2e}"
+    )
     assert r["charge_balance_error"] < 1e-8
     assert r["salt_change"] < 1e-8
     assert r["mass_balance_error"] < 1e-8

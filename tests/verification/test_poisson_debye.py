@@ -50,8 +50,9 @@ def test_grahame_roundtrip():
 
 def test_graded_nodes():
     h, H = 0.2, 5.0
-    y = debye.graded_nodes(100.0, h, H, refine_at=[0.0, 40.0], fine_width=1.0, growth=1.2,
-                           include=[70.0])
+    y = debye.graded_nodes(
+        100.0, h, H, refine_at=[0.0, 40.0], fine_width=1.0, growth=1.2, include=[70.0]
+    )
     d = np.diff(y)
     assert y[0] == 0.0 and y[-1] == 100.0 and np.all(d > 0)
     assert np.any(np.isclose(y, 40.0)) and np.any(np.isclose(y, 70.0))
@@ -67,8 +68,9 @@ def test_graded_nodes():
 def test_debye_strip_resolves_lambda():
     c0, eps_r = 1.0, 20.0
     lam = debye.debye_length(c0, eps_r, T)
-    b = debye.debye_strip(MPI.COMM_WORLD, 40 * lam, c0, eps_r, T, internal={20 * lam: 7},
-                          nx=2, cell="triangle")
+    b = debye.debye_strip(
+        MPI.COMM_WORLD, 40 * lam, c0, eps_r, T, internal={20 * lam: 7}, nx=2, cell="triangle"
+    )
     assert b.markers["separator_interface"] == 7
     h_e = debye.normal_element_size(b.mesh, b.facet_tags, [1])
     h_i = debye.normal_element_size(b.mesh, b.facet_tags, [7])
@@ -83,8 +85,15 @@ def test_refuse_paper_cell():
         debye.check_resolvable((10e-6, 8e-6), 2500.0, 20.0, T)
     msg = str(exc.value)
     assert exc.value.key == "model.charge"
-    for word in ("Debye length", "0.0971 nm", "frumkin", "electroneutral", "fixed_charge",
-                 "dilute", "solvated"):
+    for word in (
+        "Debye length",
+        "0.0971 nm",
+        "frumkin",
+        "electroneutral",
+        "fixed_charge",
+        "dilute",
+        "solvated",
+    ):
         assert word in msg, word
     assert debye.estimate_cells((10e-6, 8e-6), 2500.0, 20.0, T) > 5e6
     # 1 M is refused too; a dilute electrolyte or a nanoscale domain is accepted
@@ -106,13 +115,15 @@ def test_problem_refusals():
     b = _strip()
     p = ModelParameters(c0=1.0, length_scale=50e-9)
     with pytest.raises(CaseError, match="phi is prescribed"):
-        PoissonNernstPlanckProblem(b.mesh, b.facet_tags, p, surface_charge={"top": 1e-3},
-                                   resolution="off")
+        PoissonNernstPlanckProblem(
+            b.mesh, b.facet_tags, p, surface_charge={"top": 1e-3}, resolution="off"
+        )
     with pytest.raises(CaseError, match="reservoir"):
         PoissonNernstPlanckProblem(b.mesh, b.facet_tags, p.with_(counter="electrode"))
     with pytest.raises(CaseError, match="no facet"):
-        PoissonNernstPlanckProblem(b.mesh, b.facet_tags, p, surface_charge={42: 1e-3},
-                                   resolution="off")
+        PoissonNernstPlanckProblem(
+            b.mesh, b.facet_tags, p, surface_charge={42: 1e-3}, resolution="off"
+        )
     # 8 elements over 50 nm = 6.25 nm > lambda_D / 5 ~ 1 nm
     with pytest.raises(CaseError, match="elements per Debye length"):
         PoissonNernstPlanckProblem(b.mesh, b.facet_tags, p, resolution="raise")

@@ -56,10 +56,12 @@ def test_frumkin_uniform_sites():
     overpotential equals exp(-alpha_a psi_d/V_T) within 1e-6 (N1 and N2 signs)."""
     for sigma in (-0.05, 0.05):
         r = study("frumkin_uniform", sigma=sigma)
-        print(f"\nsigma = {sigma}: f = {r['factor_exact']:.10f}; from asinh law "
-              f"{r['factor_small_asinh']:.10f} (err {r['err_small_asinh']:.1e}), "
-              f"{r['factor_large_asinh']:.10f} (err {r['err_large_asinh']:.1e}); linear response "
-              f"{r['factor_small_linear']:.10f} (err {r['err_small_linear']:.1e})")
+        print(
+            f"\nsigma = {sigma}: f = {r['factor_exact']:.10f}; from asinh law "
+            f"{r['factor_small_asinh']:.10f} (err {r['err_small_asinh']:.1e}), "
+            f"{r['factor_large_asinh']:.10f} (err {r['err_large_asinh']:.1e}); linear response "
+            f"{r['factor_small_linear']:.10f} (err {r['err_small_linear']:.1e})"
+        )
         assert r["err_small_asinh"] < 1e-6 and r["err_large_asinh"] < 1e-6
         assert r["err_small_linear"] < 1e-6
         assert r["eta_spread_small"] < 1e-12 and r["eta_spread_large"] < 1e-12
@@ -69,10 +71,12 @@ def test_patterned_sites():
     """Alternating N1/N2 stripes: the plating current is higher on N1 (ratio close to the ratio of
     the factors at this kinetically limited current) and its mean equals the applied current."""
     r = study("patterned_sites")
-    print(f"\ni(N1) = {r['i_n1']:.4f}, i(N2) = {r['i_n2']:.4f} A/m^2 (ratio "
-          f"{r['i_n1'] / r['i_n2']:.4f}, factor ratio {r['factor_ratio']:.4f}); mean: solver "
-          f"{r['current_solver']:.12g} (err {r['err_mean_solver']:.1e}), sampled "
-          f"{r['i_mean_sampled']:.10g} (err {r['err_mean_sampled']:.1e})")
+    print(
+        f"\ni(N1) = {r['i_n1']:.4f}, i(N2) = {r['i_n2']:.4f} A/m^2 (ratio "
+        f"{r['i_n1'] / r['i_n2']:.4f}, factor ratio {r['factor_ratio']:.4f}); mean: solver "
+        f"{r['current_solver']:.12g} (err {r['err_mean_solver']:.1e}), sampled "
+        f"{r['i_mean_sampled']:.10g} (err {r['err_mean_sampled']:.1e})"
+    )
     assert r["i_n1"] > 2.0 * r["i_n2"] > 0
     assert r["i_n1"] / r["i_n2"] < r["factor_ratio"] * (1 + 1e-9)
     assert r["err_mean_solver"] < 1e-10

@@ -17,8 +17,17 @@ from tests.conftest import ROOT, run_cli
 
 CASE = ROOT / "cases/examples/separator_pia.toml"
 SET = ("--set", "time.end=0.2 s", "--set", "output.every=100")
-COMPARED = ("i_mean", "i_max", "i_min", "i_cv", "c_surface_min", "E_t_rms", "cell_potential",
-            "separator_transference_number", "separator_conductivity")
+COMPARED = (
+    "i_mean",
+    "i_max",
+    "i_min",
+    "i_cv",
+    "c_surface_min",
+    "E_t_rms",
+    "cell_potential",
+    "separator_transference_number",
+    "separator_conductivity",
+)
 
 
 def _run(out: Path, ranks: int = 1) -> dict:
@@ -63,8 +72,9 @@ def test_separator_pia_end_to_end(serial_run):
     phase = np.mod(x, 2e-6) / 2e-6
     n1 = i_n[(phase > 0.1) & (phase < 0.4)].mean()
     n2 = i_n[(phase > 0.6) & (phase < 0.9)].mean()
-    print(f"\nmean plating current on N1 {n1:.4f}, on N2 {n2:.4f} A/m^2; metrics i_cv "
-          f"{m['i_cv']:.4f}")
+    print(
+        f"\nmean plating current on N1 {n1:.4f}, on N2 {n2:.4f} A/m^2; metrics i_cv {m['i_cv']:.4f}"
+    )
     assert n1 > 1.5 * n2 > 0
     assert np.all(np.isfinite(i_n))
 

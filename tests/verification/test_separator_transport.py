@@ -40,8 +40,13 @@ def test_donnan_relations():
         assert cp > 0 and cm > 0
         assert abs(cp * cm / c0**2 - 1) < 1e-12
         assert abs((cp - cm) + X) < 1e-9 * max(1.0, abs(X))
-    assert abs(sep_physics.donnan_potential(-2 * c0 * 1.0, c0) - thermal_voltage(298.15)
-               * -0.881373587019543) < 1e-15
+    assert (
+        abs(
+            sep_physics.donnan_potential(-2 * c0 * 1.0, c0)
+            - thermal_voltage(298.15) * -0.881373587019543
+        )
+        < 1e-15
+    )
 
 
 def test_transference_statement_of_physics_md():
@@ -57,9 +62,11 @@ def test_nernst_einstein_slab():
     """Uniform PIA-like slab (t+ = 0.78, kappa = 0.92 mS/cm): kappa from the ohmic drop at a small
     current and t+ from the steady concentration gradient, within 1 % (in fact to round-off)."""
     r = study("nernst_einstein_slab")
-    print(f"\nkappa {r['kappa']:.12g} (err {r['err_kappa']:.1e}), t+ gradient "
-          f"{r['t_plus_gradient']:.12g} (err {r['err_t_gradient']:.1e}), t+ Hittorf "
-          f"{r['t_plus_hittorf']:.12g} (err {r['err_t_hittorf']:.1e})")
+    print(
+        f"\nkappa {r['kappa']:.12g} (err {r['err_kappa']:.1e}), t+ gradient "
+        f"{r['t_plus_gradient']:.12g} (err {r['err_t_gradient']:.1e}), t+ Hittorf "
+        f"{r['t_plus_hittorf']:.12g} (err {r['err_t_hittorf']:.1e})"
+    )
     assert r["err_kappa"] < 1e-2 and r["err_t_gradient"] < 1e-2 and r["err_t_hittorf"] < 1e-2
     # the discrete solution is exact here (linear profiles): much tighter than the 1 % asked
     assert r["err_kappa"] < 1e-9 and r["err_t_gradient"] < 1e-9
@@ -71,9 +78,19 @@ def test_donnan_layer():
     c+ and phi at the interface, BV at the Li with pore values, and t+ raised 0.39 -> 0.78."""
     r = study("donnan_layer")
     print("\n" + "\n".join(f"  {k} = {v:.12g}" for k, v in r.items()))
-    for key in ("eq_err_cp", "eq_err_cm", "eq_err_product", "eq_err_electrolyte",
-                "eq_err_potential", "tms_err_salt", "err_jump_ratio", "err_jump_phi",
-                "err_cell_potential", "err_t_plus", "err_kappa"):
+    for key in (
+        "eq_err_cp",
+        "eq_err_cm",
+        "eq_err_product",
+        "eq_err_electrolyte",
+        "eq_err_potential",
+        "tms_err_salt",
+        "err_jump_ratio",
+        "err_jump_phi",
+        "err_cell_potential",
+        "err_t_plus",
+        "err_kappa",
+    ):
         assert r[key] < 1e-9, (key, r[key])
     assert r["tms_anion_rest"] < 1e-9
     assert abs(r["current"] / r["current_applied"] - 1) < 1e-10
