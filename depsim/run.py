@@ -57,30 +57,6 @@ def _check_deposition(case) -> None:
     def refuse(key, why, value, allowed):
         raise CaseError(key, f"{why} (with electrode.deposition = true)", value, allowed)
 
-    if case.model.charge != "electroneutral":
-        refuse(
-            "model.charge",
-            "the moving Li surface is implemented for the electroneutral model",
-            case.model.charge,
-            "electroneutral",
-        )
-    if case.geometry.dimension != 2:
-        refuse(
-            "geometry.dimension",
-            "the moving Li surface (mesh motion and remeshing) is implemented in 2D",
-            case.geometry.dimension,
-            "2",
-        )
-    if case.geometry.separator is not None:
-        refuse(
-            "geometry.separator",
-            "a separator layer would be deformed by the mesh motion "
-            "(the Li cannot grow into a fixed porous layer in this model)",
-            "a layer",
-            "no [geometry.separator] (a [separator] filling the cell is fine)",
-        )
-    if case.model.element_degree != 1:
-        refuse("model.element_degree", "the mesh velocity is P1", case.model.element_degree, "1")
     if case.time.steady:
         refuse("time.steady", "a moving surface has no steady state", True, "false")
 
@@ -108,7 +84,12 @@ def build_problem(case, comm, bundle=None):
         from depsim.solver.poisson_problem import PoissonNernstPlanckProblem
 
         problem = PoissonNernstPlanckProblem(
-            bundle.mesh, bundle.facet_tags, params, resolution="raise", **common
+            bundle.mesh,
+            bundle.facet_tags,
+            params,
+            resolution="raise",
+            moving_mesh=bool(case.electrode.deposition),
+            **common,
         )
     else:
         from depsim.solver.problem import ElectroneutralProblem
@@ -126,9 +107,16 @@ def build_problem(case, comm, bundle=None):
 def _debye_resolved_mesh(case, comm):
     """The case's cell with the electrode element size at most lambda_D / 5 (CaseError when
     that would need an unreasonable mesh)."""
+    from depsim.geometry import build_geometry_mesh
+
+    return build_geometry_mesh(_debye_resolved_geometry(case), comm)
+
+
+def _debye_resolved_geometry(case):
+    """The case's :class:`~depsim.geometry.CellGeometry` with the electrode element size at
+    most lambda_D / 5 (checked to be feasible)."""
     import dataclasses
 
-    from depsim.geometry import build_geometry_mesh
     from depsim.geometry.cell_geometry import CellGeometry
     from depsim.geometry.debye import check_resolvable, required_element_size
 
@@ -139,8 +127,19 @@ def _debye_resolved_mesh(case, comm):
     check_resolvable(extent, c0, eps_r, T)
     h = required_element_size(c0, eps_r, T)
     # gmsh sizes are edge lengths: leave a margin for the element height normal to the Li
-    geom = dataclasses.replace(geom, electrode_size=min(geom.electrode_size, 0.7 * h))
-    return build_geometry_mesh(geom, comm)
+    return dataclasses.replace(geom, electrode_size=min(geom.electrode_size, 0.7 * h))
+
+
+def _restart_bundle(case, comm, folder: Path):
+    """The moved (and possibly remeshed) mesh of a deposition run's checkpoint."""
+    from depsim.deposition.restart import read_mesh
+    from depsim.geometry.cell_geometry import CellGeometry
+
+    if case.model.charge == "poisson":
+        geom = _debye_resolved_geometry(case)
+    else:
+        geom = CellGeometry.from_case(case)
+    return read_mesh(folder, comm, geom, geom.projected_area)
 
 
 class _Outputs:
@@ -148,6 +147,7 @@ class _Outputs:
 
     def __init__(self, case, problem, bundle, out_dir: Path, comm, append: bool = False):
         from depsim.output import ElectrodeSampler, FieldWriter, InterfaceCSV, MetricsRecorder
+        from depsim.output.fields import next_segment
         from depsim.solver.postprocess import OutputFields
 
         self.case, self.problem, self.comm = case, problem, comm
@@ -161,6 +161,8 @@ class _Outputs:
             list(case.output.formats),
             written,
             moving_mesh=bool(case.electrode.deposition),
+            # a restarted run continues in new files (fields_00k) after the existing ones
+            first_segment=comm.bcast(next_segment(out_dir) if append and comm.rank == 0 else 0),
         )
         self.sampler = ElectrodeSampler(
             problem.mesh, bundle.facet_tags, bundle.markers.get("electrode", 1)
@@ -259,14 +261,6 @@ def run_case(
     out_dir = Path(out_dir) if out_dir is not None else Path(case.output.dir)
     restart_dir = Path(restart) if restart is not None else None
     deposition = bool(case.electrode.deposition)
-    if restart_dir is not None and deposition:
-        raise CaseError(
-            "--restart",
-            "a run with a moving Li surface (electrode.deposition) "
-            "cannot be restarted (its mesh is not rebuilt from the case)",
-            str(restart_dir),
-            "run it from the start",
-        )
     if restart_dir is not None and not (restart_dir / "checkpoint" / "state.json").exists():
         raise CaseError(
             "--restart",
@@ -274,9 +268,24 @@ def run_case(
             str(restart_dir),
             "a run folder with checkpoint/state.json",
         )
+    if (
+        restart_dir is not None
+        and deposition
+        and not (restart_dir / "checkpoint" / "deposition.json").exists()
+    ):
+        raise CaseError(
+            "--restart",
+            "the checkpoint has no moving-surface data (was it written by a run with "
+            "electrode.deposition = false?)",
+            str(restart_dir),
+            "a checkpoint of a deposition run",
+        )
 
     # --- set-up (nothing written yet) -------------------------------------------------------------
-    bundle, params, problem = build_problem(case, comm)
+    restart_mesh = None
+    if restart_dir is not None and deposition:  # the moved mesh, not the case's
+        restart_mesh = _restart_bundle(case, comm, restart_dir / "checkpoint")
+    bundle, params, problem = build_problem(case, comm, bundle=restart_mesh)
     newton = BorderedNewton(
         problem,
         rtol=case.solver.snes_rtol,
@@ -340,15 +349,34 @@ def run_case(
     outputs = _Outputs(case, problem, bundle, out_dir, comm, append=restart_dir is not None)
     outputs.deposition = controller
 
+    def checkpoint():
+        """Restart data: the solver state and, for a moving surface, its mesh and state."""
+        save_checkpoint(out_dir / "checkpoint", sim, comm)
+        if controller is not None:
+            from depsim.deposition.restart import save_deposition_state
+
+            save_deposition_state(out_dir / "checkpoint", controller, sim.step)
+
     status, message = "finished", ""
     time_loop = None  # wall time of the time loop [s] (transient runs)
     newton_its = 0
     try:
         if restart_dir is not None:
             load_checkpoint(restart_dir / "checkpoint", sim)
+            outputs.metrics.resume(restart_dir / "metrics.json", sim.t)
+            if controller is not None:
+                from depsim.deposition.restart import load_deposition_state
+
+                load_deposition_state(restart_dir / "checkpoint", controller)
             logger.info("restarted from %s at t = %.6g s", restart_dir, sim.t)
         else:
-            rep = sim.initialise()
+            start = None
+            if case.operation.steps:  # start in the first step's mode
+                mode, value = protocol.at(0.0)
+                sim.set_mode(mode)
+                sim.set_load(value)
+                start = value if mode == "potentiostatic" else None
+            rep = sim.initialise(potential=start)
             newton_its += rep.iterations
         if case.time.steady:
             rep = sim.solve_steady()
@@ -366,8 +394,9 @@ def run_case(
 
             def before_step(t, dt):
                 if case.operation.steps:
-                    _, value = protocol.over_step(t, dt)
-                    if value != sim.applied_current:
+                    mode, value = protocol.over_step(t, dt)
+                    sim.set_mode(mode)
+                    if mode == "potentiostatic" or value != sim.applied_current:
                         sim.set_load(value)
                 if controller is not None:
                     controller.before_step(t, dt)
@@ -388,8 +417,8 @@ def run_case(
                     sim.dt_prev = None
                 if info.step % every == 0 or switch or info.t >= t_end * (1 - 1e-12):
                     outputs.write(info.t, sim, _scalars(sim.problem, sim))
-                if ckpt_every and info.step % ckpt_every == 0 and not deposition:
-                    save_checkpoint(out_dir / "checkpoint", sim, comm)
+                if ckpt_every and info.step % ckpt_every == 0:
+                    checkpoint()
 
             loop0 = time.perf_counter()
             with progress:
@@ -403,14 +432,13 @@ def run_case(
         problem.U.x.array[:] = problem.U_n.x.array
         if outputs.last_time is None or outputs.last_time < sim.t:
             outputs.write(sim.t, sim, _scalars(problem, sim))
-        if not deposition:
-            save_checkpoint(out_dir / "checkpoint", sim, comm)
+        checkpoint()
     finally:
         outputs.close()
     problem, newton = sim.problem, sim.newton
 
-    if status == "finished" and not case.time.steady and not deposition:
-        save_checkpoint(out_dir / "checkpoint", sim, comm)
+    if status == "finished" and not case.time.steady:
+        checkpoint()
     deposition_metrics = {}
     if controller is not None:
         fig = controller.write_figure(out_dir / "surface_profiles.png")
@@ -423,10 +451,11 @@ def run_case(
         if fig is not None:
             logger.info("surface profiles: %s", fig)
         logger.info(
-            "deposition: electrolyte volume lost %.6g m^2 vs V_m Q W / F = %.6g m^2 (rel. %.2g); "
+            "deposition: electrolyte volume lost %.6g vs V_m Q A / F = %.6g m^%d (rel. %.2g); "
             "%d remeshes",
             check["volume_lost"],
             check["expected"],
+            case.geometry.dimension,
             check["rel_err"] or 0.0,
             controller.remeshes,
         )

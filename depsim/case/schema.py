@@ -472,12 +472,14 @@ class Electrode(_Table):
 
 class ProtocolStep(_Table):
     """One entry of ``[operation] steps``: ``mode`` "galvanostatic" (``current_density``
-    [A/m^2], > 0 plates Li, or ``c_rate`` [1/h] with ``operation.capacity``) or "rest"
-    (galvanostatic at zero current), held for ``duration`` [s] (required)."""
+    [A/m^2], > 0 plates Li, or ``c_rate`` [1/h] with ``operation.capacity``), "rest"
+    (galvanostatic at zero current) or "potentiostatic" (``potential`` [V] of the top relative
+    to the grounded Li), held for ``duration`` [s] (required)."""
 
-    mode: Literal["galvanostatic", "rest"] = "galvanostatic"
+    mode: Literal["galvanostatic", "rest", "potentiostatic"] = "galvanostatic"
     current_density: Quantity("current_density") | None = None
     c_rate: Quantity("dimensionless") | None = None
+    potential: Quantity("potential") | None = None
     duration: PositiveTime | None = None
 
     @model_validator(mode="after")
@@ -488,7 +490,29 @@ class ProtocolStep(_Table):
                 field="duration",
                 allowed="a duration > 0 s, e.g. '600 s'",
             )
-        if self.mode == "rest":
+        if self.mode != "potentiostatic" and self.potential is not None:
+            _fail(
+                f"a {self.mode} step has no potential",
+                field="potential",
+                value=self.potential,
+                allowed="omit it, or mode = 'potentiostatic'",
+            )
+        if self.mode == "potentiostatic":
+            for key in ("current_density", "c_rate"):
+                if getattr(self, key) is not None:
+                    _fail(
+                        "a potentiostatic step sets the potential, not the current",
+                        field=key,
+                        value=getattr(self, key),
+                        allowed="potential = '0.1 V' (omit the current)",
+                    )
+            if self.potential is None:
+                _fail(
+                    "a potentiostatic step needs its potential",
+                    field="potential",
+                    allowed="potential (e.g. '0.1 V', the top relative to the grounded Li)",
+                )
+        elif self.mode == "rest":
             if self.c_rate is not None:
                 _fail(
                     "a rest step has no current",
@@ -521,9 +545,10 @@ class Operation(_Table):
 
     Protocols: ``steps`` = a list of :class:`ProtocolStep` (``{mode = "galvanostatic",
     current_density = "0.5 mA/cm^2", duration = "600 s"}``, ``{mode = "rest", duration =
-    "60 s"}``, ...) run one after the other, repeated ``cycles`` times (galvanostatic mode only).
-    ``current_density`` is then that of the first step, and ``time.end`` defaults to the
-    protocol's duration (see :mod:`depsim.deposition.protocol`)."""
+    "60 s"}``, ``{mode = "potentiostatic", potential = "0.1 V", duration = "60 s"}``, ...) run
+    one after the other, repeated ``cycles`` times (``mode`` is then given per step).
+    ``current_density`` is then that of the first current-controlled step, and ``time.end``
+    defaults to the protocol's duration (see :mod:`depsim.deposition.protocol`)."""
 
     mode: Literal["galvanostatic", "potentiostatic"] = "galvanostatic"
     current_density: Quantity("current_density") = 5.0
@@ -573,10 +598,10 @@ class Operation(_Table):
             _fail("empty protocol", field="steps", allowed="at least one step, or omit steps")
         if self.mode != "galvanostatic":
             _fail(
-                "protocol steps are galvanostatic (or rest)",
+                "with steps the mode is given per step",
                 field="mode",
                 value=self.mode,
-                allowed="mode = 'galvanostatic' with steps",
+                allowed="omit operation.mode with steps (each step has its own mode)",
             )
         if self.c_rate is not None:
             _fail(
@@ -604,7 +629,8 @@ class Operation(_Table):
                     allowed="either current_density, or c_rate",
                 )
             step.current_density = derived
-        first = self.steps[0].current_density
+        # the first current-controlled step's current (0 if every step is potentiostatic)
+        first = next((s.current_density for s in self.steps if s.mode != "potentiostatic"), 0.0)
         if "current_density" in self.model_fields_set and not _close(self.current_density, first):
             _fail(
                 f"the protocol sets it to the first step's current, {first:.6g} A/m^2",

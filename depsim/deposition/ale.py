@@ -2,10 +2,9 @@
 
 Time discretisation (one accepted step t_n -> t_{n+1} of size dt_{n+1}):
 
-1. :meth:`MovingSurface.before_step` (``dt_{n+1}`` known): the mesh velocity of the ALE term is
-   w = D_n / dt_{n+1}, D_n being the node displacement made after the previous step, so that
-   the ALE time derivative at fixed mesh points sees exactly the node motion between the
-   two solves (w = 0 before the first move).
+1. :meth:`MovingSurface.before_step`: the ALE term sees the node displacements D_n (made after
+   the previous step) and D_(n-1) (the one before; zero before the first moves), so that the
+   ALE time derivative at fixed mesh points sees exactly the node motion between the solves.
 2. The solver solves for c^{n+1}, phi^{n+1} on the current mesh.
 3. :meth:`MovingSurface.after_step`: the electrode vertices move by dt_{n+1} times the velocity
    from the *accepted* reaction current i^{n+1} (Faraday, :class:`SurfaceGrowth`), the interior
@@ -17,9 +16,11 @@ the electrode in the same steps (sum of i^{n+1} dt_{n+1}: the charge that
 felt in the very step it happens. The geometry is explicit (lagged by one step): the error in a
 growth rate s is about s dt / 2, relative.
 
-The ALE term itself, -eps w . grad c+ in the salt equation (physics.md section 7), belongs to
-:class:`~depsim.solver.problem.ElectroneutralProblem` (its ``mesh_velocity``); for a problem
-without it :func:`ensure_mesh_velocity` adds it through ``problem.add_terms``. The Stefan term
+The ALE term itself, -eps w . grad c in the transport equations (physics.md section 7), belongs
+to the problem (built with ``moving_mesh=True``); its mesh velocity is the BDF derivative of the
+node positions, w = (a0 D_n - a2 D_(n-1)) / dt with the step's coefficients
+(:meth:`~depsim.solver.base.TransportProblemBase._ale_velocity_hat`): this class sets the two
+displacements. The Stefan term
 (the electrolyte displaced by the growing Li, of relative size c0 V_m ~ 0.03) is neglected, as
 in COMSOL's deforming-electrode model: the salt in the volume swept by the Li is lost.
 """
@@ -34,33 +35,19 @@ from mpi4py import MPI
 from depsim.deposition.growth import SurfaceGrowth
 from depsim.deposition.mesh_motion import MeshMover
 from depsim.deposition.quality import MeshQuality, QualityReport
-from depsim.deposition.vertices import vector_p1
 
 __all__ = ["MovingSurface", "ensure_mesh_velocity"]
 
 
-def ensure_mesh_velocity(problem) -> fem.Function:
-    """The problem's mesh velocity w (vector P1, m/s), adding the ALE term
-    -eps w . grad c+ to its salt equation if the problem does not have one (then call this
-    before creating the Newton solver: the residual is recompiled)."""
-    w = getattr(problem, "mesh_velocity", None)
-    if w is not None:
-        return w
-    w = fem.Function(vector_p1(problem.mesh), name="mesh_velocity")
-    q = problem.test_functions[0]
-    t0 = problem.scales.time
-    # dimensionless: t0 w . grad(c+/c0), tested like the storage term
-    term = (
-        -problem.porosity
-        * t0
-        * ufl.inner(w, ufl.grad(problem.c_plus_expr))
-        * q
-        * problem.vol_scale
-        * problem.dx
-    )
-    problem.add_terms(salt=term)
-    problem.mesh_velocity = w
-    return w
+def ensure_mesh_velocity(problem):
+    """The (D_n, D_(n-1)) mesh displacement Functions of the problem's ALE term (raises
+    ValueError for a problem built without ``moving_mesh=True``)."""
+    d = getattr(problem, "mesh_displacement", None)
+    if d is None:
+        raise ValueError(
+            "the problem has no ALE term: build it with moving_mesh=True for a moving surface"
+        )
+    return d, problem.mesh_displacement_prev
 
 
 class MovingSurface:
@@ -77,7 +64,7 @@ class MovingSurface:
             below this (or a cell inverts).
 
     Attributes:
-        velocity: the problem's mesh velocity Function (m/s).
+        displacement_last, displacement_prev: the problem's D_n and D_(n-1) Functions [m].
         last_swept_salt: salt in the electrolyte volume swept by the last move, the boundary
             integral of eps c+ D.(-n) [mol per m^(3-d)] (lost from the model: the Stefan flow
             that would carry it to the reservoir is neglected).
@@ -99,8 +86,8 @@ class MovingSurface:
         self.problem = problem
         self.mesh = problem.mesh
         self.comm = problem.comm
-        self.velocity = ensure_mesh_velocity(problem)
-        V = self.velocity.function_space
+        self.displacement_last, self.displacement_prev = ensure_mesh_velocity(problem)
+        V = self.displacement_last.function_space
         markers = dict(markers or problem.markers)
         self.mover = MeshMover(problem.mesh, problem.facet_tags, markers, V=V, chi=chi)
         j0 = problem.scales.current_density
@@ -114,7 +101,8 @@ class MovingSurface:
         self.quality = MeshQuality(problem.mesh)
         self.method = method
         self.min_quality = float(min_quality)
-        self._last_disp: np.ndarray | None = None
+        self._last_disp: np.ndarray | None = None  # D_n (array of the vector P1 space)
+        self._prev_disp: np.ndarray | None = None  # D_(n-1)
         self.deposited_volume = 0.0
         self._volume_form = fem.form(
             fem.Constant(problem.mesh, np.float64(1.0)) * ufl.dx(domain=problem.mesh)
@@ -127,7 +115,10 @@ class MovingSurface:
         ds_e = ufl.Measure("ds", domain=problem.mesh, subdomain_data=problem.facet_tags)(tag)
         n = ufl.FacetNormal(problem.mesh)
         self._swept_salt_form = fem.form(
-            -problem.porosity * problem.c_plus_expr * ufl.inner(self.mover.displacement, n) * ds_e
+            -problem.porosity
+            * getattr(problem, "salt_expr", problem.c_plus_expr)
+            * ufl.inner(self.mover.displacement, n)
+            * ds_e
         )
         self.last_swept_salt = 0.0
 
@@ -137,12 +128,18 @@ class MovingSurface:
         return self.comm.allreduce(fem.assemble_scalar(self._volume_form), op=MPI.SUM)
 
     def before_step(self, t: float, dt: float) -> None:
-        """Set the mesh velocity for the step [t, t + dt]: the last displacement over dt."""
-        arr = self.velocity.x.array
-        if self._last_disp is None:
-            arr[:] = 0.0
-        else:
-            arr[:] = self._last_disp / dt
+        """Set the displacements D_n, D_(n-1) of the ALE term for the step [t, t + dt] (the
+        velocity is formed with the step's BDF coefficients in the residual)."""
+        for f, d in (
+            (self.displacement_last, self._last_disp),
+            (self.displacement_prev, self._prev_disp),
+        ):
+            f.x.array[:] = 0.0 if d is None else d
+
+    def velocity_max(self, dt: float) -> float:
+        """max |D_n| / dt over the nodes [m/s] (the size of the last move, collective)."""
+        d = 0.0 if self._last_disp is None else float(np.max(np.abs(self._last_disp), initial=0))
+        return self.comm.allreduce(d, op=MPI.MAX) / dt
 
     def after_step(self, dt: float) -> QualityReport:
         """Move the surface by the accepted step's current over ``dt`` [s] and the mesh with
@@ -159,6 +156,7 @@ class MovingSurface:
         swept = self.comm.allreduce(fem.assemble_scalar(self._swept_salt_form), op=MPI.SUM)
         self.last_swept_salt = swept * self.problem.scales.concentration
         self.mover.translate(D.x.array)
+        self._prev_disp = self._last_disp
         self._last_disp = D.x.array.copy()
         self.moves += 1
         self.last_quality = self.quality.report()

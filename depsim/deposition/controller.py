@@ -24,6 +24,10 @@ Surface metrics (``metrics.json``; lengths in m):
     difference between the electrolyte volume lost and that volume.
 ``mesh_quality_min``, ``remeshes``
     the smallest cell shape measure now, and how often the cell was remeshed.
+``remesh_volume_correction``
+    |sum of the volume the remeshing restored| / deposited volume: what the new surface's
+    interpolation (and the cut of a folded surface) would have lost without the conservative
+    shift (:func:`~depsim.deposition.remesh.remesh`).
 ``salt_swept``
     salt [mol per m of depth in 2D] that left the model with the electrolyte volume swept by
     the growing Li, the boundary integral of eps c+ D.(-n) over each move D (the neglected
@@ -41,9 +45,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from mpi4py import MPI
 
 from depsim.deposition.ale import MovingSurface
-from depsim.deposition.remesh import RemeshError, electrode_profile, remesh, transfer
+from depsim.deposition.remesh import (
+    RemeshError,
+    SurfaceProfile,
+    electrode_surface,
+    oriented_volume,
+    remesh,
+    transfer,
+)
 from depsim.physics.constants import FARADAY, LI_MOLAR_VOLUME
 
 __all__ = ["DepositionController"]
@@ -81,11 +93,13 @@ class DepositionController:
         self.min_quality = min_quality
         self.surface = MovingSurface(problem, markers=bundle.markers, min_quality=min_quality)
         self.volume0 = self.surface.volume0
-        self.width = bundle.projected_area if bundle.dimension == 2 else None
+        self.area = bundle.projected_area  # W (2D, per m of depth) or W D (3D) [m^(d-1)]
         self.remeshes = 0
+        self.volume_correction = 0.0  # electrolyte volume added by the remesh shifts [m^d]
         self.salt_swept = 0.0
         self._a0: float | None = None
         self.profiles: list[tuple[float, np.ndarray, np.ndarray]] = []  # rank 0
+        self.profile_label = "Li surface profiles"
 
     @property
     def problem(self):
@@ -101,11 +115,14 @@ class DepositionController:
         mesh degraded. Returns True when the problem was replaced (remeshed)."""
         q = self.surface.after_step(dt)
         self._book_salt(self.surface.last_swept_salt)
+        self._check_gap()
         if not self.surface.needs_remesh:
             return False
         log.info(
             "t = %.6g s: mesh quality %.3g (%d inverted cells): remeshing",
-            self.sim.t, q.min_quality, q.inverted,
+            self.sim.t,
+            q.min_quality,
+            q.inverted,
         )
         salt = self.surface.problem.salt_amount()
         self.remesh()
@@ -125,31 +142,43 @@ class DepositionController:
         old = self.surface
         pb = old.problem
         tag = self.bundle.markers["electrode"]
+        from depsim.geometry import GeometryError
+
+        self._check_gap()
         try:
             if self.bundle.geometry is not None and self.bundle.geometry.kind != "interface_cell":
                 raise RemeshError("only the built-in interface cell can be remeshed")
             # plating (i_BV < 0) grows the Li upward: a fold is cut by the upper envelope
             envelope = "upper" if pb.electrode_current() < 0 else "lower"
-            new_bundle = remesh(self.case, pb.mesh, self.bundle.facet_tags, tag,
-                                envelope=envelope)
-        except RemeshError as exc:
-            raise SolverFailure(f"remeshing failed at t = {self.sim.t:.6g} s: {exc}",
-                                time=self.sim.t) from exc
-        # thickness along the old surface, by x
+            target = oriented_volume(pb.mesh, old.quality.reference_sign)
+            # the geometry that built the mesh (Poisson mode: refined to the Debye length)
+            geometry = self.bundle.geometry or self.case
+            new_bundle, correction = remesh(
+                geometry,
+                pb.mesh,
+                self.bundle.facet_tags,
+                tag,
+                envelope=envelope,
+                target_volume=target,
+                markers=self.bundle.markers,
+            )
+        except (RemeshError, GeometryError) as exc:
+            raise SolverFailure(
+                f"remeshing failed at t = {self.sim.t:.6g} s: {exc}", time=self.sim.t
+            ) from exc
+        # thickness along the old surface, carried over by interpolation along the surface
         nodes = old.mover._geom_nodes[old.growth.blocks]
         th = np.zeros(pb.mesh.geometry.x.shape[0])
         th[nodes] = old.growth.thickness
-        prof = electrode_profile(pb.mesh, self.bundle.facet_tags, tag, values={"th": th})
+        prof = electrode_surface(pb.mesh, self.bundle.facet_tags, tag, values={"th": th})
         new_pb = self.make_problem(new_bundle)
         for src, dst in ((pb.U, new_pb.U), (pb.U_n, new_pb.U_n), (pb.U_nm1, new_pb.U_nm1)):
             transfer(src, dst)
         new_pb.cell_potential = pb.cell_potential
         new_pb.i_app_hat.value = float(pb.i_app_hat.value)
         surface = MovingSurface(new_pb, markers=new_bundle.markers, min_quality=self.min_quality)
-        xs = new_pb.mesh.geometry.x[surface.mover._geom_nodes[surface.growth.blocks], 0]
-        W = self.width or (prof.x.max() - prof.x.min())
-        keep = prof.x < prof.x.min() + W * (1 - 1e-12)
-        surface.growth.thickness = np.interp(xs, prof.x[keep], prof.values["th"][keep], period=W)
+        xs = new_pb.mesh.geometry.x[surface.mover._geom_nodes[surface.growth.blocks]]
+        surface.growth.thickness = self._carry_thickness(prof, xs, envelope)
         surface.deposited_volume = old.deposited_volume
         surface.moves = old.moves
         old.destroy()
@@ -159,9 +188,52 @@ class DepositionController:
         self.surface = surface
         self.bundle = new_bundle
         self.remeshes += 1
+        self.volume_correction += correction
         log.info(
-            "remeshed: %d cells, h_min = %.3g um, quality %.3g",
-            new_bundle.n_cells, new_bundle.h_min * 1e6, surface.last_quality.min_quality,
+            "remeshed: %d cells, h_min = %.3g um, quality %.3g; volume correction %.3g of the "
+            "deposit",
+            new_bundle.n_cells,
+            new_bundle.h_min * 1e6,
+            surface.last_quality.min_quality,
+            correction / surface.deposited_volume if surface.deposited_volume else 0.0,
+        )
+
+    def _check_gap(self) -> None:
+        """Stop (SolverFailure) when the Li surface comes within half an electrode element of
+        a separator layer above it: the layer is rigid in this model (docs/deposition.md)."""
+        from depsim.errors import SolverFailure
+
+        geom = self.bundle.geometry
+        levels = geom.separator_levels() if geom is not None else None
+        if levels is None or levels[0] <= 0.0:
+            return
+        y = self.problem.mesh.geometry.x[:, 1]
+        nodes = self.surface.mover._geom_nodes[self.surface.growth.blocks]
+        top = self.comm.allreduce(float(y[nodes].max(initial=-np.inf)), op=MPI.MAX)
+        if top > levels[0] - 0.5 * geom.electrode_size:
+            raise SolverFailure(
+                f"the Li surface reached the separator layer at t = {self.sim.t:.6g} s (Li at "
+                f"y = {top:.4g} m, separator from y = {levels[0]:.4g} m): growth into a "
+                "separator at a distance is not modelled (with geometry.separator.gap = 0 the "
+                "separator is in contact with the Li and is compressed instead)",
+                time=self.sim.t,
+            )
+
+    def _carry_thickness(self, prof, xs: np.ndarray, envelope: str) -> np.ndarray:
+        """Deposit thickness of the old surface at the new electrode vertices ``xs``."""
+        geom = self.bundle.geometry
+        if isinstance(prof, SurfaceProfile):
+            W = geom.width if geom is not None else (prof.x.max() - prof.x.min())
+            keep = prof.x < prof.x.min() + W * (1 - 1e-12)
+            return np.interp(xs[:, 0], prof.x[keep], prof.values["th"][keep], period=W)
+        folded = prof.projected_area > geom.width * geom.depth_or_width * (1 + 1e-9)
+        return prof.evaluate(
+            xs[:, 0],
+            xs[:, 2],
+            geom.width,
+            geom.depth_or_width,
+            envelope=envelope if folded else None,
+            name="th",
         )
 
     # --- metrics ---------------------------------------------------------------------------------
@@ -179,6 +251,7 @@ class DepositionController:
             "deposit_volume_error": abs((self.volume0 - vol) - dep) / abs(dep) if dep else None,
             "mesh_quality_min": self.surface.last_quality.min_quality,
             "remeshes": float(self.remeshes),
+            "remesh_volume_correction": (abs(self.volume_correction) / abs(dep) if dep else 0.0),
             "salt_swept": self.salt_swept,
         }
         surf = None
@@ -198,10 +271,20 @@ class DepositionController:
         return out
 
     def record_profile(self, t: float, samples: dict | None) -> None:
-        """Keep the surface profile of an output time for the figure (rank 0, 2D)."""
-        if self.comm.rank == 0 and samples is not None and "s" in samples:
-            order = np.argsort(samples["x"], kind="stable")
-            self.profiles.append((t, samples["x"][order].copy(), samples["y"][order].copy()))
+        """Keep the surface profile of an output time for the figure (rank 0). In 3D: the
+        electrode vertices within half an electrode element of the mid-plane z = D/2."""
+        if self.comm.rank != 0 or samples is None or "x" not in samples:
+            return
+        x, y = samples["x"], samples["y"]
+        if "z" in samples:
+            z = samples["z"]
+            geom = self.bundle.geometry
+            half = 0.5 * (geom.electrode_size if geom is not None else self.bundle.h_min)
+            sel = np.abs(z - 0.5 * (z.min() + z.max())) <= half
+            x, y = x[sel], y[sel]
+            self.profile_label = "Li surface near z = D/2"
+        order = np.argsort(x, kind="stable")
+        self.profiles.append((t, x[order].copy(), y[order].copy()))
 
     def write_figure(self, path: Path, max_curves: int = 12) -> Path | None:
         """PNG of the surface profiles y(x) over time (rank 0; None elsewhere or if empty)."""
@@ -218,11 +301,16 @@ class DepositionController:
         t_last = self.profiles[-1][0] or 1.0
         for k in picks:
             t, x, y = self.profiles[k]
-            ax.plot(x * 1e6, y * 1e6, color=cmap(t / t_last if t_last else 0.0), lw=1.2,
-                    label=f"t = {t:.4g} s")
+            ax.plot(
+                x * 1e6,
+                y * 1e6,
+                color=cmap(t / t_last if t_last else 0.0),
+                lw=1.2,
+                label=f"t = {t:.4g} s",
+            )
         ax.set_xlabel("x [um]")
         ax.set_ylabel("Li surface y [um]")
-        ax.set_title("Li surface profiles (deposition)")
+        ax.set_title(f"{self.profile_label} (deposition)")
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
         fig.tight_layout()
         path = Path(path)
@@ -233,8 +321,7 @@ class DepositionController:
     def faraday_check(self) -> dict:
         """Deposited volume against V_m Q W / F for the charge the simulation booked."""
         sim = self.sim
-        W = self.width or 1.0
-        expected = LI_MOLAR_VOLUME * sim.charge_passed * W / FARADAY
+        expected = LI_MOLAR_VOLUME * sim.charge_passed * self.area / FARADAY
         lost = self.volume0 - self.surface.electrolyte_volume()
         return {
             "volume_lost": lost,
@@ -244,4 +331,3 @@ class DepositionController:
 
     def destroy(self) -> None:
         self.surface.destroy()
-

@@ -5,7 +5,8 @@ solves the vector Laplace problem
 
     -div( k grad d ) = 0        in the electrolyte,
     d = d_e                     on the Li surface Γ_e,
-    d = 0                       on the top Γ_t (reservoir or counter electrode stays put),
+    d = 0                       on the top Γ_t (reservoir or counter electrode stays put)
+                                and on a separator layer's faces (the separator stays put),
     d_x = 0, (k grad d_y).n = 0 on the left/right sides (sliding: vertices move along the side),
     d_z = 0, (k grad d_y, d_x).n = 0 on the front/back sides in 3D,
 
@@ -85,8 +86,7 @@ class MeshMover:
     ):
         from depsim.geometry import markers as mk
 
-        defaults = {n: t for n, t in mk.FACET_MARKERS.items() if n != "separator_interface"}
-        self.markers = {**defaults, **dict(markers or {})}
+        self.markers = {**mk.FACET_MARKERS, **dict(markers or {})}
         self.mesh = mesh
         self.comm = mesh.comm
         self.gdim = gdim = mesh.geometry.dim
@@ -116,10 +116,12 @@ class MeshMover:
             facets = np.asarray(facet_tags.find(tag), dtype=np.int32)
             dofs = fem.locate_dofs_topological(V.sub(comp), fdim, facets)
             bcs.append(fem.dirichletbc(default_scalar_type(0.0), dofs, V.sub(comp)))
-        top = self.markers.get("top")
-        if top is not None and top in present:
-            zero = fem.Function(V)
-            bcs.append(fem.dirichletbc(zero, boundary_blocks(V, facet_tags, top)))
+        # fixed: the top and a separator layer's faces (the separator is not moved)
+        zero = fem.Function(V)
+        for name in ("top", "separator_interface"):
+            tag = self.markers.get(name)
+            if tag is not None and tag in present:
+                bcs.append(fem.dirichletbc(zero, boundary_blocks(V, facet_tags, tag)))
         bcs.append(fem.dirichletbc(self.g, self.electrode_blocks))
         self.bcs = bcs
 

@@ -1,4 +1,4 @@
-"""Operating protocols: a sequence of galvanostatic and rest steps, repeated in cycles.
+"""Operating protocols: a sequence of galvanostatic, rest and potentiostatic steps, in cycles.
 
 In a case file (``[operation]``, validated by :class:`depsim.case.schema.Operation`)::
 
@@ -7,12 +7,17 @@ In a case file (``[operation]``, validated by :class:`depsim.case.schema.Operati
         {mode = "galvanostatic", current_density = "0.5 mA/cm^2", duration = "600 s"},  # plate
         {mode = "rest", duration = "60 s"},
         {mode = "galvanostatic", current_density = "-0.5 mA/cm^2", duration = "600 s"}, # strip
+        {mode = "potentiostatic", potential = "0.1 V", duration = "60 s"},  # hold
     ]
     cycles = 3
 
 ``current_density`` > 0 plates Li on the bottom electrode (interface.md); "rest" is galvanostatic
-at zero current. ``time.end`` defaults to the protocol's duration. Without ``steps`` the
-protocol is the constant operation of ``operation.mode`` (current density or potential).
+at zero current; a potentiostatic step holds the top at ``potential`` [V] against the grounded
+Li (> 0 plates). The run switches the cell potential between an unknown (galvanostatic: the
+bordered Newton solves for it) and a given value
+(:meth:`~depsim.solver.base.TransportProblemBase.set_mode`). ``time.end`` defaults to the
+protocol's duration. Without ``steps`` the protocol is the constant operation of
+``operation.mode`` (current density or potential).
 
 :meth:`Protocol.at` gives (mode, value) at a time; a run evaluates it at the middle of each
 step, and :meth:`Protocol.milestones` are the times where the load jumps, which the
@@ -87,9 +92,13 @@ class Protocol:
         segments, t = [], 0.0
         for cycle in range(op.cycles):
             for k, step in enumerate(op.steps):
-                value = 0.0 if step.mode == "rest" else float(step.current_density)
+                if step.mode == "potentiostatic":
+                    mode, value = "potentiostatic", float(step.potential)
+                else:
+                    mode = "galvanostatic"
+                    value = 0.0 if step.mode == "rest" else float(step.current_density)
                 end = t + float(step.duration)
-                segments.append(Segment("galvanostatic", value, t, end, step.mode, k, cycle))
+                segments.append(Segment(mode, value, t, end, step.mode, k, cycle))
                 t = end
         return cls(segments)
 

@@ -90,6 +90,11 @@ class MeshQuality:
             raise ValueError("mesh quality is implemented for triangles and tetrahedra only")
         self._sign = np.sign(signed_measure(self._coords()))
 
+    @property
+    def reference_sign(self) -> np.ndarray:
+        """Orientation (+1/-1) of the owned cells at construction."""
+        return self._sign
+
     def _coords(self) -> np.ndarray:
         gdim = self.mesh.geometry.dim
         return self.mesh.geometry.x[self._nodes][:, :, :gdim]

@@ -12,9 +12,18 @@ through samples of the piecewise-linear old surface) are found within ``padding`
 cell and take the value of that cell's polynomial extended a little (P1: linear extrapolation
 over a tiny distance).
 
-2D only: the new surface is a graph y = h(x). A surface that folded over at a concave corner
-(normal growth) is resolved by the envelope of its facets (the swallowtail is cut off) when the
-caller says which side grows; otherwise it is refused with :class:`RemeshError`.
+In 2D the new surface is a graph y = h(x) through the electrode vertices; in 3D a graph
+y = h(x, z), the piecewise-linear interpolant on the electrode triangles
+(:class:`TriangulatedSurface`). A surface that folded over at a concave corner (normal growth)
+is resolved by the envelope of its facets (the swallowtail is cut off) when the caller says
+which side grows; otherwise it is refused with :class:`RemeshError`.
+
+Conservation: the new cell is built on h and then its Li surface is shifted uniformly (by the
+harmonic mesh motion, so the surface keeps its shape) until the electrolyte volume equals the
+*oriented* volume of the old mesh (cells counted with the sign of their orientation, so a
+folded-over region counts once, as the Li the current deposited there). Remeshing therefore
+never changes the deposited Li volume; the shift (the volume the interpolation and the fold cut
+would have lost, spread as a uniform layer) is returned as ``volume_correction``.
 """
 
 from __future__ import annotations
@@ -29,6 +38,8 @@ from mpi4py import MPI
 __all__ = [
     "RemeshError",
     "SurfaceProfile",
+    "TriangulatedSurface",
+    "electrode_surface",
     "electrode_profile",
     "profile_function",
     "remesh",
@@ -106,6 +117,131 @@ def electrode_profile(mesh, facet_tags, tag: int, values: dict | None = None) ->
     )
 
 
+@dataclass
+class TriangulatedSurface:
+    """Electrode triangles of a 3D mesh, identical on every rank (the graph y = h(x, z)).
+
+    Attributes: ``tri`` (n, 3, 3) vertex coordinates [m]; ``values``: name -> (n, 3) nodal
+    values at the triangles' vertices; ``projected_area``: sum of |area| of the triangles
+    projected on y = 0 [m^2] (W D for a graph); ``area`` [m^2].
+    """
+
+    tri: np.ndarray
+    values: dict
+    projected_area: float
+    area: float
+
+    def evaluate(self, x, z, W: float, D: float, envelope: str | None = None, name=None):
+        """Piecewise-linear interpolant at points (x, z) (wrapped into the periodic cell
+        [0, W) x [0, D)): the height y, or the nodal values ``name``. Where several triangles
+        cover a point (folded surface) the upper (``envelope="upper"``) or lower one is taken;
+        with None the first one found."""
+        x = np.mod(np.asarray(x, dtype=float), W)
+        z = np.mod(np.asarray(z, dtype=float), D)
+        shape = x.shape
+        x, z = x.ravel(), z.ravel()
+        # the sides' vertices slide along the sides, so the triangles tile [0, W] x [0, D]
+        best_y = np.full(x.shape, np.nan)
+        out = np.full(x.shape, np.nan)
+        order = np.argsort(x, kind="stable")
+        xs = x[order]
+        tri = self.tri
+        vals = tri[:, :, 1] if name is None else self.values[name]
+        tol = 1e-9 * max(W, D)
+        X, Z = tri[:, :, 0], tri[:, :, 2]
+        a = np.searchsorted(xs, X.min(axis=1) - tol, side="left")
+        b = np.searchsorted(xs, X.max(axis=1) + tol, side="right")
+        zlo, zhi = Z.min(axis=1) - tol, Z.max(axis=1) + tol
+        for k in np.nonzero(b > a)[0]:
+            idx = order[a[k] : b[k]]
+            idx = idx[(z[idx] >= zlo[k]) & (z[idx] <= zhi[k])]
+            if not idx.size:
+                continue
+            (x0, x1, x2), (z0, z1, z2) = X[k], Z[k]
+            det = (x1 - x0) * (z2 - z0) - (x2 - x0) * (z1 - z0)
+            if det == 0.0:
+                continue
+            l1 = ((x[idx] - x0) * (z2 - z0) - (x2 - x0) * (z[idx] - z0)) / det
+            l2 = ((x1 - x0) * (z[idx] - z0) - (x[idx] - x0) * (z1 - z0)) / det
+            l0 = 1.0 - l1 - l2
+            ins = (l0 >= -1e-9) & (l1 >= -1e-9) & (l2 >= -1e-9)
+            if not ins.any():
+                continue
+            idx, l0, l1, l2 = idx[ins], l0[ins], l1[ins], l2[ins]
+            yk = l0 * tri[k, 0, 1] + l1 * tri[k, 1, 1] + l2 * tri[k, 2, 1]
+            vk = l0 * vals[k, 0] + l1 * vals[k, 1] + l2 * vals[k, 2]
+            cur = best_y[idx]
+            if envelope == "upper":
+                take = np.isnan(cur) | (yk > cur)
+            elif envelope == "lower":
+                take = np.isnan(cur) | (yk < cur)
+            else:
+                take = np.isnan(cur)
+            best_y[idx[take]] = yk[take]
+            out[idx[take]] = vk[take]
+        if np.isnan(out).any():  # pragma: no cover - the triangles tile the periodic cell
+            raise RemeshError("points of the cell are not covered by the Li surface triangles")
+        return out.reshape(shape)
+
+
+def electrode_surface(mesh, facet_tags, tag: int, values: dict | None = None):
+    """The electrode of a first-order mesh on all ranks (collective): a
+    :class:`SurfaceProfile` in 2D, a :class:`TriangulatedSurface` in 3D.
+
+    Args:
+        values: optional name -> (array over the local geometry nodes) to carry along.
+    """
+    if mesh.geometry.dim == 2:
+        return electrode_profile(mesh, facet_tags, tag, values)
+    comm = mesh.comm
+    fdim = mesh.topology.dim - 1
+    mesh.topology.create_connectivity(fdim, mesh.topology.dim)
+    n_owned_f = mesh.topology.index_map(fdim).size_local
+    facets = np.asarray(facet_tags.find(tag), dtype=np.int32)
+    facets = facets[facets < n_owned_f]
+    nodes = (
+        entities_to_geometry(mesh, fdim, facets, False)
+        if facets.size
+        else np.zeros((0, 3), dtype=np.int32)
+    )
+    x = mesh.geometry.x
+    tri = np.concatenate(comm.allgather(x[nodes]))
+    vals = {
+        name: np.concatenate(comm.allgather(np.asarray(arr)[nodes]))
+        for name, arr in (values or {}).items()
+    }
+    e1, e2 = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+    cr = np.cross(e1, e2)
+    return TriangulatedSurface(
+        tri=tri,
+        values=vals,
+        projected_area=float(0.5 * np.abs(cr[:, 1]).sum()),
+        area=float(0.5 * np.linalg.norm(cr, axis=1).sum()),
+    )
+
+
+def surface_function(
+    surface, width: float, depth: float | None = None, envelope: str | None = None, rtol=1e-9
+):
+    """h(x) (2D :class:`SurfaceProfile`) or h(x, z) (3D :class:`TriangulatedSurface`) [m],
+    periodic; a folded surface is resolved by ``envelope`` or refused (see
+    :func:`profile_function`)."""
+    if isinstance(surface, SurfaceProfile):
+        return profile_function(surface, width, envelope=envelope, rtol=rtol)
+    folded = surface.projected_area > width * depth * (1.0 + rtol) + 1e-30
+    if folded and envelope is None:
+        raise RemeshError(
+            "the Li surface folded over (it is no longer a graph y = h(x, z): the electrode "
+            f"triangles project onto {surface.projected_area:.6g} m^2 > {width * depth:.6g} "
+            "m^2); it cannot be remeshed along a surface"
+        )
+
+    def h(x, z):
+        return surface.evaluate(x, z, width, depth, envelope=envelope if folded else None)
+
+    return h
+
+
 def profile_function(
     profile: SurfaceProfile, width: float, x0: float = 0.0, rtol=1e-9, envelope: str | None = None
 ):
@@ -158,23 +294,73 @@ def _envelope(segments: np.ndarray, x0: float, width: float, which: str):
     return grid[ok], best[ok]
 
 
-def remesh(case, mesh, facet_tags, tag: int, comm=None, save=None, envelope: str | None = None):
+def oriented_volume(mesh, reference_sign: np.ndarray | None = None) -> float:
+    """Volume [m^d] of a first-order simplex mesh with every cell counted with the sign of its
+    orientation relative to ``reference_sign`` (owned cells; default +1 for all), so that a
+    folded-over region counts once (the winding-number integral). Collective."""
+    from depsim.deposition.quality import signed_measure
+
+    tdim = mesh.topology.dim
+    n = mesh.topology.index_map(tdim).size_local
+    nodes = np.asarray(mesh.geometry.dofmaps[0])[:n]
+    meas = signed_measure(mesh.geometry.x[nodes][:, :, : mesh.geometry.dim])
+    if reference_sign is None:
+        local = float(np.abs(meas).sum())
+    else:
+        local = float((np.asarray(reference_sign)[:n] * meas).sum())
+    return mesh.comm.allreduce(local, op=MPI.SUM)
+
+
+def remesh(
+    case,
+    mesh,
+    facet_tags,
+    tag: int,
+    comm=None,
+    save=None,
+    envelope: str | None = None,
+    target_volume: float | None = None,
+    markers: dict | None = None,
+):
     """A new :class:`~depsim.geometry.MeshBundle` of the case's cell on the current Li surface.
 
     Args:
         case: the case (or :class:`~depsim.geometry.CellGeometry`) that built the mesh.
         mesh, facet_tags, tag: the deformed mesh and its electrode facets.
         comm: communicator of the new mesh (default: the old mesh's).
-        save: optional .msh file of the new mesh.
+        save: optional .msh file of the new mesh (before the volume correction).
         envelope: "upper" (plating) or "lower" (stripping): how a folded surface is resolved
             (see :func:`profile_function`); None refuses a folded surface.
+        target_volume: electrolyte volume [m^d] the new mesh must have (the old mesh's
+            oriented volume, :func:`oriented_volume`): the new Li surface is shifted uniformly
+            to match it. None: no correction.
+        markers: facet markers of the mesh motion used for that shift (the new bundle's by
+            default).
+
+    Returns:
+        (bundle, volume_correction): the new mesh and the volume [m^d] added to the
+        electrolyte by the shift (0 without ``target_volume``).
     """
     from depsim.geometry import CellGeometry, build_mesh
 
     geom = case if isinstance(case, CellGeometry) else CellGeometry.from_case(case)
-    prof = electrode_profile(mesh, facet_tags, tag)
-    h = profile_function(prof, geom.width, envelope=envelope)
-    return build_mesh(geom, comm or mesh.comm, save=save, surface=h)
+    surf = electrode_surface(mesh, facet_tags, tag)
+    h = surface_function(surf, geom.width, geom.depth_or_width, envelope=envelope)
+    bundle = build_mesh(geom, comm or mesh.comm, save=save, surface=h)
+    if target_volume is None:
+        return bundle, 0.0
+    new_volume = oriented_volume(bundle.mesh)
+    area = geom.width * (geom.depth_or_width if geom.dimension == 3 else 1.0)
+    shift = (new_volume - target_volume) / area  # > 0: the Li surface moves up
+    if shift != 0.0:
+        from depsim.deposition.mesh_motion import MeshMover
+
+        mover = MeshMover(bundle.mesh, bundle.facet_tags, markers or bundle.markers)
+        d = np.zeros((len(mover.electrode_blocks), bundle.mesh.geometry.dim))
+        d[:, 1] = shift
+        mover.move(d)
+        mover.destroy()
+    return bundle, target_volume - new_volume
 
 
 def _all_cells(mesh) -> np.ndarray:

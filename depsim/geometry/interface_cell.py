@@ -151,6 +151,13 @@ def _build_2d(gmsh, geom: CellGeometry, surface: Callable | None):
                 (ys[0], ys[-1]),
             )
         ys[-1] = ys[0]
+        y1 = levels[0] if levels else H
+        if np.max(ys) >= y1:
+            raise GeometryError(
+                "geometry.electrode.amplitude",
+                f"the surface reaches the first internal level y = {y1 * MODEL_UNIT:g} m",
+                float(np.max(ys)) * MODEL_UNIT,
+            )
         pts = [geo.addPoint(float(x), float(y), 0.0, lc) for x, y in zip(xs, ys, strict=True)]
         p0, p1 = pts[0], pts[-1]
         electrode = geo.addSpline(pts)

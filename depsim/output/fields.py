@@ -83,6 +83,17 @@ class _MeshioSeries:
             self.writer.h5_file = None
 
 
+def next_segment(out_dir: Path | str) -> int:
+    """The first field-file segment number not yet used in ``out_dir`` (0 if none is)."""
+    out_dir = Path(out_dir)
+    if not any((out_dir / f"fields{ext}").exists() for ext in (".xdmf", ".bp")):
+        return 0
+    k = 1
+    while any((out_dir / f"fields_{k:03d}{ext}").exists() for ext in (".xdmf", ".bp")):
+        k += 1
+    return k
+
+
 class FieldWriter:
     """Write nodal fields at output times, in one or more formats.
 
@@ -96,6 +107,9 @@ class FieldWriter:
             The output uses the dict keys as field names (the functions are not renamed).
         moving_mesh: write ``"displacement"`` into the XDMF from the first step (set it for ALE
             runs so every step has the field); :meth:`update_mesh` switches it on later.
+        first_segment: number of the first file segment (0: ``fields.xdmf``; k:
+            ``fields_00k.xdmf``), e.g. :func:`next_segment` for a restarted run that must not
+            overwrite the files written before it stopped.
 
     Collective: construct, :meth:`write` and :meth:`close` on all ranks.
     """
@@ -108,6 +122,7 @@ class FieldWriter:
         functions: Mapping[str, fem.Function],
         *,
         moving_mesh: bool = False,
+        first_segment: int = 0,
     ):
         unknown = [f for f in formats if f not in FORMATS]
         if unknown:
@@ -116,7 +131,7 @@ class FieldWriter:
         self.formats = list(dict.fromkeys(formats))
         self.moving = bool(moving_mesh)
         self.comm = mesh.comm
-        self._segment = 0
+        self._segment = int(first_segment)
         self._xdmf: _MeshioSeries | None = None
         self._vtx = None
         self._copies: list[tuple[fem.Function, fem.Function]] = []

@@ -178,6 +178,22 @@ class MetricsRecorder:
             if len(vals) < n + 1:
                 vals.append(None)
 
+    def resume(self, path: Path | str, t_max: float) -> None:
+        """Start from the time series of an earlier ``metrics.json`` (a restarted run), keeping
+        the times up to ``t_max`` [s] (the checkpoint's); nothing happens if it is missing."""
+        import json
+
+        path = Path(path)
+        if not path.is_file():
+            return
+        ts = json.loads(path.read_text()).get("time_series") or {}
+        times = ts.get("t") or []
+        keep = [i for i, t in enumerate(times) if t is not None and t <= t_max * (1 + 1e-12)]
+        self.t = [float(times[i]) for i in keep]
+        self.series = {
+            k: [v[i] for i in keep] for k, v in ts.items() if k != "t" and len(v) == len(times)
+        }
+
     @property
     def last(self) -> dict[str, float | None]:
         """The value of each metric at the last recorded time."""

@@ -33,9 +33,54 @@ class TransportProblemBase:
         mesh.topology.create_connectivity(self.tdim - 1, self.tdim)
         p = params
         self.scales = Scales(p.length_scale, p.diffusivity_scale, p.c0, p.temperature)
-        self.projected_area = (
-            bounding_extent(mesh) if projected_area is None else projected_area
+        self.projected_area = bounding_extent(mesh) if projected_area is None else projected_area
+
+    def _ale_velocity_hat(self):
+        """The dimensionless mesh velocity w t0 / L0 of the ALE term (UFL), consistent with the
+        time discretisation, and the Functions it is made of.
+
+        The BDF difference of a step is a time derivative at fixed mesh points; the nodes that
+        carry c^n, c^(n-1) sat at X - D_n and X - D_n - D_(n-1) when those were computed (X:
+        the current nodes, D_n: the move made after the previous step,
+        :attr:`mesh_displacement`; D_(n-1): the one before, :attr:`mesh_displacement_prev`,
+        both vector P1 [m]). The BDF derivative of the node position is therefore
+
+            w = (a0 D_n - a2 D_(n-1)) / dt
+
+        with the step's own coefficients (implicit Euler: D_n / dt), so a field that is linear
+        in space and carried by a moving mesh is reproduced exactly by the discrete ALE
+        derivative (tested: interior mesh motion through a steady profile).
+        """
+        from depsim.deposition.vertices import vector_p1
+
+        V = vector_p1(self.mesh)
+        self.mesh_displacement = fem.Function(V, name="mesh_displacement")
+        self.mesh_displacement_prev = fem.Function(V, name="mesh_displacement_prev")
+        L0 = self.scales.length
+        return (self.a0 * self.mesh_displacement - self.a2 * self.mesh_displacement_prev) / (
+            self.dt_hat * L0
         )
+
+    def set_mode(self, mode: str) -> None:
+        """Switch between current control (``"galvanostatic"``: the cell potential is an
+        unknown, solved with the constraint mean current = applied) and potential control
+        (``"potentiostatic"``: the cell potential is given). Current control needs a problem
+        built galvanostatic (its constraint forms); ValueError otherwise."""
+        if not hasattr(self, "_current_constraint"):
+            self._current_constraint = self.constraint  # as built
+        if mode == "galvanostatic":
+            if self._current_constraint is None:
+                raise ValueError("this problem was built potentiostatic: it has no constraint")
+            self.constraint, self.galvanostatic = self._current_constraint, True
+        elif mode == "potentiostatic":
+            self.constraint, self.galvanostatic = None, False
+        else:
+            raise ValueError(f"mode must be 'galvanostatic' or 'potentiostatic', not {mode!r}")
+
+    @property
+    def has_current_control(self) -> bool:
+        """True when the problem can run galvanostatic (it was built with the constraint)."""
+        return getattr(self, "_current_constraint", self.constraint) is not None
 
     def _assemble(self, form) -> float:
         """A scalar form summed over all ranks."""

@@ -105,7 +105,7 @@ class BorderedNewton:
         self.x1 = self.F.duplicate()
         self.x2 = self.F.duplicate()
         self.x = self.F.duplicate()
-        if pb.constraint is not None:
+        if pb.has_current_control:
             self.r = self.F.duplicate()
             self.b = self.F.duplicate()
         self.ksp = PETSc.KSP().create(pb.comm)
@@ -171,7 +171,8 @@ class BorderedNewton:
             if hasattr(pb, name)
         )
         x = pb.mesh.geometry.x
-        return consts + (float(x.sum()), float((x * x).sum()))
+        mode = float(pb.constraint is not None)
+        return consts + (mode, float(x.sum()), float((x * x).sum()))
 
     def solve(self) -> NewtonReport:
         """Solve in place (``problem.U`` and ``problem.V_hat``); raise NewtonDivergence.

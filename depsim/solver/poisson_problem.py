@@ -124,6 +124,7 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         resolution: str = "warn",
         per_debye: float = debye_mesh.PER_DEBYE,
         cell_tags=None,
+        moving_mesh: bool = False,
     ):
         if params.counter != "reservoir":
             raise CaseError(
@@ -235,13 +236,23 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         N_minus = pnp.anion_flux(um, psi, self.d_minus, grad_hat)
         self.N_plus, self.N_minus = N_plus, N_minus
         F_cation = (
-            storage(cp, ufl.exp(up_n), ufl.exp(up_nm1)) * qp - ufl.inner(N_plus, grad_hat(qp))
-        ) * vs * dx
+            (storage(cp, ufl.exp(up_n), ufl.exp(up_nm1)) * qp - ufl.inner(N_plus, grad_hat(qp)))
+            * vs
+            * dx
+        )
         if self.reacting:
             F_cation -= self.i_hat * qp * as_ * ds_e
         F_anion = (
-            storage(cm, ufl.exp(um_n), ufl.exp(um_nm1)) * qm - ufl.inner(N_minus, grad_hat(qm))
-        ) * vs * dx
+            (storage(cm, ufl.exp(um_n), ufl.exp(um_nm1)) * qm - ufl.inner(N_minus, grad_hat(qm)))
+            * vs
+            * dx
+        )
+        # ALE (moving Li surface): -eps w . grad c for both ions, w the mesh velocity [m/s]
+        self.mesh_displacement = None
+        if moving_mesh:
+            w_hat = self._ale_velocity_hat()
+            F_cation -= self.porosity * ufl.inner(w_hat, grad_hat(cp)) * qp * vs * dx
+            F_anion -= self.porosity * ufl.inner(w_hat, grad_hat(cm)) * qm * vs * dx
 
         # --- Poisson ----------------------------------------------------------------------------
         self.rho_hat = pnp.charge_density(up, um, self.fixed_hat, self.z_fixed)
@@ -262,6 +273,7 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         F_init = pnp.boltzmann_residual(up, um, psi, qp, qm) * vs * dx
         # names shared with ElectroneutralProblem for the output code (postprocess, run)
         self.c_plus_expr, self.c_minus_expr, self.psi_phys_expr = cp, cm, psi
+        self.salt_expr = cm  # the salt content is the anions' (salt_amount)
         self.i0_factor = None  # charged sites are resolved as surface charge, no Frumkin factor
         self.x_hat = None  # no electroneutral Donnan correction: the Donnan potential is resolved
         self.F_cation_ufl, self.F_anion_ufl = F_cation, F_anion
@@ -449,22 +461,29 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
     def salt_amount(self) -> float:
         """Total salt int eps c- dx [mol per m^(3-d)]: the anion amount (one anion per salt
         unit; the cation also enters through the Li reaction)."""
-        return self._assemble(self._salt_form) * self.scales.concentration * self.scales.length**(
-            self.tdim
+        return (
+            self._assemble(self._salt_form)
+            * self.scales.concentration
+            * self.scales.length ** (self.tdim)
         )
 
     def cation_amount(self) -> float:
         """int eps c+ dx [mol per m^(3-d)]."""
-        return self._assemble(self._cation_form) * self.scales.concentration * (
-            self.scales.length**self.tdim
+        return (
+            self._assemble(self._cation_form)
+            * self.scales.concentration
+            * (self.scales.length**self.tdim)
         )
 
     def space_charge(self) -> float:
         """F int (c+ - c- + z_X X) dx [C per m^(3-d)]: the diffuse (and fixed) charge, which
         screens the surface charges: equals -sum(sigma |facets|) at equilibrium."""
         sc = self.scales
-        return self._assemble(self._charge_form) * FARADAY * sc.concentration * sc.length**(
-            self.tdim
+        return (
+            self._assemble(self._charge_form)
+            * FARADAY
+            * sc.concentration
+            * sc.length ** (self.tdim)
         )
 
     def surface_concentration_min(self) -> float:
@@ -509,5 +528,3 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
             "current": sc.current_density * (self.N_plus - self.N_minus),
             "E": -(V_T / sc.length) * self.grad_hat(self.psi_expr),
         }
-
-

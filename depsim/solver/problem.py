@@ -82,7 +82,9 @@ class ElectroneutralProblem(TransportProblemBase):
     cell_tags: cell MeshTags with SEPARATOR (2) cells; needed when ``params.separator`` is a
         layer (``separator_fills_cell`` False).
     moving_mesh: add the ALE term -eps w . grad c+ to the salt equation, with the mesh velocity
-        ``self.mesh_velocity`` (P1 vector Function, m/s; zero until the mesh mover sets it).
+        w made of ``self.mesh_displacement`` and ``self.mesh_displacement_prev`` (vector P1
+        Functions [m], zero until the mesh mover sets them; see
+        :meth:`~depsim.solver.base.TransportProblemBase._ale_velocity_hat`).
 
     Attributes (besides the forms): ``d_plus``, ``d_minus``, ``porosity`` (Constants, or DG0
     Functions with a separator layer), ``x_hat`` (fixed charge X/c0: None, Constant or DG0),
@@ -103,7 +105,7 @@ class ElectroneutralProblem(TransportProblemBase):
     ):
         self._setup_common(mesh, facet_tags, params, markers, projected_area)
         self.cell_tags = cell_tags
-        gdim, tdim = self.gdim, self.tdim
+        tdim = self.tdim
         p = params
         sc = self.scales
         L0 = sc.length
@@ -159,11 +161,15 @@ class ElectroneutralProblem(TransportProblemBase):
         self.psi_s = ufl.variable(-self.V_hat)
         self.i_hat = self.reaction_current(u, psi, self.psi_s)  # anodic positive
         # --- transport ----------------------------------------------------------------------
-        storage = self.porosity * (
-            self.a0 * c_plus
-            + self.a1 * ions(u_n, self.x_hat)[0]
-            + self.a2 * ions(u_nm1, self.x_hat)[0]
-        ) / self.dt_hat
+        storage = (
+            self.porosity
+            * (
+                self.a0 * c_plus
+                + self.a1 * ions(u_n, self.x_hat)[0]
+                + self.a2 * ions(u_nm1, self.x_hat)[0]
+            )
+            / self.dt_hat
+        )
         N_plus = -self.d_plus * c_plus * grad_hat(u + psi)
         N_minus = -self.d_minus * c_minus * grad_hat(u - psi)
         self.N_plus, self.N_minus = N_plus, N_minus
@@ -171,13 +177,9 @@ class ElectroneutralProblem(TransportProblemBase):
         F_salt -= self.i_hat * q * as_ * ds_e
         # --- moving mesh (ALE): the BDF difference is d/dt at fixed mesh points, so
         #     eps (dc/dt|_mesh - w . grad c) + div N+ = 0, w = mesh velocity [m/s]
-        self.mesh_velocity = None
+        self.mesh_displacement = None
         if moving_mesh:
-            Vw = fem.functionspace(
-                mesh, basix.ufl.element("Lagrange", mesh.basix_cell(), 1, shape=(gdim,))
-            )
-            self.mesh_velocity = fem.Function(Vw, name="mesh_velocity")
-            w_hat = const(sc.time / L0) * self.mesh_velocity  # dimensionless velocity
+            w_hat = self._ale_velocity_hat()  # dimensionless mesh velocity
             F_salt -= self.porosity * ufl.inner(w_hat, grad_hat(c_plus)) * q * vs * dx
         F_init = (u - u_n) * q * vs * dx
         F_current = -ufl.inner(N_plus - N_minus, grad_hat(w)) * vs * dx
@@ -370,7 +372,7 @@ class ElectroneutralProblem(TransportProblemBase):
         """Total salt int eps c+ dx [mol per m^(3-d)] (the cation amount; with a fixed charge the
         anion amount differs from it by the constant int eps X dx)."""
         L0 = self.scales.length
-        return self._assemble(self._salt_form) * self.scales.concentration * L0 ** self.gdim
+        return self._assemble(self._salt_form) * self.scales.concentration * L0**self.gdim
 
     def surface_concentration_min(self) -> float:
         """min c+ over the electrode nodes [mol/m^3]."""

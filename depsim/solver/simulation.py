@@ -105,14 +105,15 @@ class Simulation:
         finally:
             self.wall_newton += _time.perf_counter() - t0
 
-    def initialise(self) -> NewtonReport:
-        """Uniform c = c0 and the consistent potential field; sets the initial cell potential."""
+    def initialise(self, potential: float | None = None) -> NewtonReport:
+        """Uniform c = c0 and the consistent potential field; sets the initial cell potential
+        (potentiostatic: ``potential`` [V], default the case's)."""
         pb = self.problem
         pb.set_uniform_state(1.0)
         if pb.galvanostatic:
             pb.cell_potential = self.initial_potential_guess()
         else:
-            pb.cell_potential = pb.params.potential
+            pb.cell_potential = pb.params.potential if potential is None else potential
         pb.set_initialisation(True)
         try:
             report = self._solve()
@@ -171,6 +172,13 @@ class Simulation:
             pb.cell_potential = value
 
     _set_load = set_load
+
+    def set_mode(self, mode: str) -> None:
+        """Current (``"galvanostatic"``) or potential (``"potentiostatic"``) control from now
+        on (protocol steps); the potential is kept as the starting value."""
+        pb = self.problem
+        if (mode == "galvanostatic") != pb.galvanostatic:
+            pb.set_mode(mode)
 
     @property
     def applied_current(self) -> float:
@@ -242,6 +250,8 @@ class Simulation:
             if pb.galvanostatic:
                 self.charge_applied += self.applied_current * dt
                 self.charge_throughput += abs(self.applied_current) * dt
+            else:  # a potentiostatic step (of a protocol): nothing applied to compare with
+                self.charge_applied += -current * dt
             self._account_salt(dt)
             pb.shift_history()
             self.dt_prev = dt
@@ -274,7 +284,7 @@ class Simulation:
         """|Q_electrode - Q_applied| / Q_applied (galvanostatic), None otherwise; relative to
         int |i_app| dt when a protocol plates and strips."""
         ref = max(abs(self.charge_applied), self.charge_throughput)
-        if not self.problem.galvanostatic or ref == 0.0:
+        if not self.problem.has_current_control or ref == 0.0:
             return None
         return abs(self.charge_passed - self.charge_applied) / ref
 

@@ -81,10 +81,28 @@ def test_protocol_constant_and_c_rate():
     assert case.time.end == 100.0  # shorter than the protocol: allowed
 
 
+def test_protocol_with_potentiostatic_steps():
+    steps = [
+        {"mode": "potentiostatic", "potential": "100 mV", "duration": 10},
+        {"mode": "rest", "duration": 2},
+        {"current_density": "-5 A/m^2", "duration": 5},
+    ]
+    case = validate_case({"operation": {"steps": steps}})
+    p = Protocol.from_case(case)
+    assert p.at(0.0) == ("potentiostatic", pytest.approx(0.1))
+    assert p.at(11.0) == ("galvanostatic", 0.0)
+    assert p.at(13.0) == ("galvanostatic", -5.0)
+    assert [s.label for s in p.segments] == ["potentiostatic", "rest", "galvanostatic"]
+    assert case.operation.current_density == 0.0  # the first current-controlled step's
+    assert case.time.end == 17.0
+    assert p.charge(0, 17) == pytest.approx(-25.0)  # potentiostatic steps count as 0
+
+
 def test_protocol_resolved_case_reloads():
     from depsim.case.loader import resolved_dict
 
-    case = validate_case({"operation": {"steps": STEPS, "cycles": 3}})
+    steps = [*STEPS, {"mode": "potentiostatic", "potential": 0.1, "duration": 5}]
+    case = validate_case({"operation": {"steps": steps, "cycles": 3}})
     again = validate_case(resolved_dict(case))
     assert again.operation.steps == case.operation.steps
     assert again.time.end == case.time.end
@@ -139,8 +157,41 @@ def test_protocol_resolved_case_reloads():
         ({"cycles": 3}, None, "operation.cycles", "no steps"),
         ({"steps": STEPS, "cycles": 0}, None, "operation.cycles", "out of range"),
         ({"steps": []}, None, "operation.steps", "empty"),
-        ({"mode": "potentiostatic", "steps": STEPS}, None, "operation.mode", "galvanostatic"),
-        ({"steps": STEPS, "current_density": 3}, None, "operation.current_density", "first step"),
+        ({"mode": "potentiostatic", "steps": STEPS}, None, "operation.mode", "per step"),
+        ({"steps": STEPS, "current_density": 3}, None, "operation.current_density", "first"),
+        (
+            {"steps": [{"mode": "potentiostatic", "duration": 1}]},
+            None,
+            "operation.steps[0].potential",
+            "needs its potential",
+        ),
+        (
+            {
+                "steps": [
+                    {
+                        "mode": "potentiostatic",
+                        "potential": 0.1,
+                        "current_density": 5,
+                        "duration": 1,
+                    }
+                ]
+            },
+            None,
+            "operation.steps[0].current_density",
+            "not the current",
+        ),
+        (
+            {"steps": [{"mode": "rest", "potential": 0.1, "duration": 1}]},
+            None,
+            "operation.steps[0].potential",
+            "has no potential",
+        ),
+        (
+            {"steps": [{"mode": "potentiostatic", "potential": "5 A/m^2", "duration": 1}]},
+            None,
+            "operation.steps[0].potential",
+            "dimension",
+        ),
         (
             {"steps": STEPS, "c_rate": 1, "capacity": "1 mAh/cm^2"},
             None,

@@ -77,6 +77,15 @@ def make_case(**kw):
         "operation": {"current_density": 50.0},
         "time": {"end": 10.0, "dt": 0.01, "max_dt": 1.0},
     }
+    if kw.pop("dimension", 2) == 3:  # a small 3D cell (coarse: 3D runs must stay quick)
+        data["geometry"].update(
+            dimension=3,
+            width="4 um",
+            depth="4 um",
+            height="4 um",
+            mesh={"size": "0.8 um", "electrode_size": "0.25 um", "grading_distance": "1 um"},
+        )
+        data["geometry"]["electrode"]["bump_width"] = "1 um"
     for table, values in kw.items():
         for key, value in values.items():
             if isinstance(value, dict):
@@ -109,6 +118,20 @@ def deposition_run(case, bundle=None, chi=1.0, method="consistent"):
     )
     sim = Simulation(pb, newton, ss)
     return bundle, pb, sim, surface
+
+
+def surface_rms(m, facet_tags, markers) -> float:
+    """sqrt(int (y - ybar)^2 ds / int ds) over the electrode [m] (ybar its mean height)."""
+    ds = ufl.Measure("ds", domain=m, subdomain_data=facet_tags)(markers["electrode"])
+    y = ufl.SpatialCoordinate(m)[1]
+
+    def integral(expr):
+        return COMM.allreduce(fem.assemble_scalar(fem.form(expr * ds)), op=MPI.SUM)
+
+    one = fem.Constant(m, np.float64(1.0))
+    L = integral(one)
+    ybar = integral(y) / L
+    return math.sqrt(integral((y - ybar) ** 2) / L)
 
 
 def fourier_amplitude(prof, width, count) -> float:
@@ -202,7 +225,7 @@ def growth_rough(
 
     u = fem.Function(V)
     u.interpolate(field)
-    b2 = remesh(case, m, b.facet_tags, b.markers["electrode"])
+    b2, _ = remesh(case, m, b.facet_tags, b.markers["electrode"])
     V2 = fem.functionspace(b2.mesh, ("Lagrange", 1))
     u2, ex = fem.Function(V2), fem.Function(V2)
     transfer(u, u2)
@@ -237,19 +260,22 @@ def faraday(
     t_end: float = 10.0,
     amplitude: float = 0.3e-6,
     count: int = 2,
+    dimension: int = 2,
 ) -> dict:
-    """Galvanostatic plating with the moving surface: deposited area vs V_m Q W / F."""
+    """Galvanostatic plating with the moving surface: deposited area (volume in 3D) vs
+    V_m Q A / F, A the projected electrode area (W in 2D)."""
     case = make_case(
         geometry={"electrode": {"roughness": roughness, "amplitude": amplitude, "count": count}},
         operation={"current_density": current},
         time={"end": t_end, "dt": 0.01, "max_dt": 1.0},
+        dimension=dimension,
     )
     b, pb, sim, surface = deposition_run(case)
     sim.initialise()
     A0 = surface.electrolyte_volume()
     sim.advance(t_end, lambda info: surface.after_step(info.dt), surface.before_step)
     A1 = surface.electrolyte_volume()
-    W = case.geometry.width
+    W = b.projected_area
     expected = LI_MOLAR_VOLUME * sim.charge_passed * W / FARADAY
     applied = LI_MOLAR_VOLUME * current * t_end * W / FARADAY
     lo, hi = surface.thickness_range()
@@ -269,15 +295,55 @@ def faraday(
     }
 
 
-def gcl(t_end: float = 2.0, amplitude: float = 0.2e-6) -> dict:
-    """Geometric conservation: at zero current the uniform state c = c0, phi = 0 must stay
-    exactly uniform while the mesh is moved by a prescribed (non-uniform) surface motion."""
-    case = make_case(
-        geometry={"electrode": {"roughness": "sine", "amplitude": 0.3e-6, "count": 2}},
-        operation={"current_density": 0.0},
-        time={"end": t_end, "dt": 0.1, "max_dt": 0.1, "adaptive": False},
+POISSON_SCALE = 0.05  # the Poisson cells are the 10 x 8 um cell scaled by this
+
+
+def poisson_case(roughness: str, current: float, t_end: float, dt: float):
+    """A dilute (1 mol/m^3, lambda_D = 4.9 nm) Poisson-Nernst-Planck case in a 0.5 x 0.4 um
+    cell with a moving Li surface (constant steps)."""
+    sc = POISSON_SCALE
+    return make_case(
+        geometry={
+            "width": 10e-6 * sc,
+            "height": 8e-6 * sc,
+            "electrode": {"roughness": roughness, "amplitude": 0.3e-6 * sc, "count": 2},
+            "mesh": {"size": 0.05e-6, "electrode_size": 5e-9, "grading_distance": 0.1e-6},
+        },
+        electrolyte={"concentration": 1.0, "relative_permittivity": 20.0},
+        electrode={"deposition": True, "exchange_current_density": 0.1},
+        model={"charge": "poisson"},
+        operation={"current_density": current},
+        time={"end": t_end, "dt": dt, "max_dt": dt, "adaptive": False},
     )
-    b, pb, sim, surface = deposition_run(case)
+
+
+def poisson_run(case):
+    """Like :func:`deposition_run` for a Poisson case (the run's Debye-resolved mesh)."""
+    from depsim.run import build_problem
+
+    b, _, pb = build_problem(case, COMM)
+    surface = MovingSurface(pb, markers=b.markers)
+    ss = Stepsize(dt=case.time.dt, max_dt=case.time.max_dt, min_dt=case.time.min_dt, adaptive=False)
+    sim = Simulation(pb, BorderedNewton(pb, rtol=1e-10, atol=1e-12, max_it=30), ss)
+    return b, pb, sim, surface
+
+
+def gcl(t_end: float = 2.0, amplitude: float = 0.2e-6, charge: str = "electroneutral") -> dict:
+    """Geometric conservation: at zero current the uniform state c = c0, phi = 0 must stay
+    exactly uniform while the mesh is moved by a prescribed (non-uniform) surface motion.
+    ``charge = "poisson"``: the same for Poisson-Nernst-Planck (both ions' ALE terms) in a
+    dilute (1 mol/m^3) 0.5 um cell, the motion scaled with the cell."""
+    if charge == "poisson":
+        amplitude *= POISSON_SCALE
+        case = poisson_case("sine", 0.0, t_end, 0.1)
+        b, pb, sim, surface = poisson_run(case)
+    else:
+        case = make_case(
+            geometry={"electrode": {"roughness": "sine", "amplitude": 0.3e-6, "count": 2}},
+            operation={"current_density": 0.0},
+            time={"end": t_end, "dt": 0.1, "max_dt": 0.1, "adaptive": False},
+        )
+        b, pb, sim, surface = deposition_run(case)
     sim.initialise()
     W = case.geometry.width
     g = surface.growth
@@ -290,13 +356,15 @@ def gcl(t_end: float = 2.0, amplitude: float = 0.2e-6) -> dict:
         disp[:, 1] = vy * info.dt / t_end
         D = surface.mover.extend(disp)
         surface.mover.translate(D.x.array)
-        surface._last_disp = D.x.array.copy()
+        surface._prev_disp, surface._last_disp = surface._last_disp, D.x.array.copy()
+        w_max[0] = max(w_max[0], surface.velocity_max(info.dt))
 
     A0 = surface.electrolyte_volume()
+    w_max = [0.0]
     sim.advance(t_end, prescribed, surface.before_step)
     u = pb.U.x.array[pb.u_dofs]
     psi = pb.U.x.array[pb.psi_dofs]
-    moved = COMM.allreduce(float(np.max(np.abs(surface.velocity.x.array), initial=0.0)), op=MPI.MAX)
+    moved = w_max[0]
     return {
         "max_abs_lnc": COMM.allreduce(float(np.max(np.abs(u), initial=0.0)), op=MPI.MAX),
         "max_abs_psi": COMM.allreduce(float(np.max(np.abs(psi), initial=0.0)), op=MPI.MAX),
@@ -304,6 +372,77 @@ def gcl(t_end: float = 2.0, amplitude: float = 0.2e-6) -> dict:
         "area_change": (surface.electrolyte_volume() - A0) / A0,
         "salt_change": sim.salt_change(),
         "min_quality": surface.last_quality.min_quality,
+    }
+
+
+def ale_interior(
+    ale: bool = True,
+    dt: float = 0.05,
+    t_end: float = 1.0,
+    amplitude: float = 1.0e-6,
+    current: float = 300.0,
+    charge: str = "electroneutral",
+) -> dict:
+    """The ALE term against a known answer: the steady 1D state of galvanostatic plating on a
+    flat Li (c falls towards the Li) must stay as it is while the interior nodes are moved
+    back and forth through the concentration gradient, X(t) = X0 + f(X0) s(t) with
+    f = (0.5, 1) sin(2 pi x / W) sin(pi y / H), s = amplitude sin(pi t / t_end) (the boundary
+    does not move). Returns the largest nodal deviation of ln(c/c0) from the steady profile at
+    the nodes' current heights, with the ALE term (``ale``) or without it (the nodes would
+    carry their values with them). ``charge = "poisson"``: the cation's ln c in the dilute
+    Poisson cell (lengths, time and current scaled), the double layer included."""
+    if charge == "poisson":
+        amplitude *= POISSON_SCALE
+        case = poisson_case("flat", current, t_end, dt)
+        b, pb, sim, surface = poisson_run(case)
+    else:
+        case = make_case(
+            operation={"current_density": current},
+            time={"end": t_end, "dt": dt, "max_dt": dt, "adaptive": False},
+        )
+        b, pb, sim, surface = deposition_run(case)
+    sim.initialise()
+    sim.solve_steady()
+    sim.steady = False
+    pb.U_n.x.array[:] = pb.U.x.array
+    pb.U_nm1.x.array[:] = pb.U.x.array
+    V0, dofs = pb.W.sub(0).collapse()
+    dofs = np.asarray(dofs, dtype=np.int32).reshape(-1)
+    n_own = V0.dofmap.index_map.size_local
+
+    def heights():
+        return V0.tabulate_dof_coordinates()[:, 1]
+
+    y0 = heights()
+    prof_y = np.concatenate(COMM.allgather(y0[:n_own]))
+    prof_u = np.concatenate(COMM.allgather(pb.U.x.array[dofs][:n_own]))
+    order = np.argsort(prof_y)
+    prof_y, prof_u = prof_y[order], prof_u[order]
+    W, H = case.geometry.width, case.geometry.height
+    X0 = surface.mesh.geometry.x[surface.mover._geom_nodes].copy()
+    f = np.zeros((len(X0), 2))
+    bump = np.sin(2 * math.pi * X0[:, 0] / W) * np.sin(math.pi * X0[:, 1] / H)
+    f[:, 0], f[:, 1] = 0.5 * bump, bump
+    worst = [0.0]
+
+    def s_of(t):
+        return amplitude * math.sin(math.pi * t / t_end)
+
+    def move(info):
+        # the solution of this step lives on the mesh it was solved on: compare, then move
+        dev = np.abs(pb.U.x.array[dofs] - np.interp(heights(), prof_y, prof_u))[:n_own]
+        worst[0] = max(worst[0], COMM.allreduce(float(dev.max(initial=0.0)), op=MPI.MAX))
+        D = (f * (s_of(info.t + info.dt) - s_of(info.t))).ravel()
+        surface.mover.translate(D)
+        if ale:
+            surface._prev_disp, surface._last_disp = surface._last_disp, D.copy()
+
+    sim.advance(t_end, move, surface.before_step)
+    return {
+        "max_deviation": worst[0],
+        "profile_range": float(prof_u.max() - prof_u.min()),
+        "max_node_shift": amplitude,
+        "steps": float(sim.step),
     }
 
 
@@ -383,18 +522,29 @@ def remesh_consistency(
     current: float = 500.0,
     amplitude: float = 0.2e-6,
     count: int = 2,
+    dimension: int = 2,
+    electrode_size: float | None = None,
 ) -> dict:
     """Plating on a sine surface driven like a run (:class:`DepositionController`), with one
     forced remeshing at ``remesh_at`` (None: never): the surface, the cell potential and the
-    balances must not notice it."""
+    balances must not notice it. (3D: one period in x and z on the small 3D cell.)"""
     from depsim.deposition.controller import DepositionController
 
     case = make_case(
-        geometry={"electrode": {"roughness": "sine", "amplitude": amplitude, "count": count}},
+        geometry={
+            "electrode": {
+                "roughness": "sine",
+                "amplitude": amplitude,
+                "count": count if dimension == 2 else 1,
+            }
+        },
         operation={"current_density": current},
         time={"end": t_end, "dt": 0.01, "max_dt": 0.5},
         electrode={"deposition": True},
+        dimension=dimension,
     )
+    if electrode_size is not None:  # a finer (or coarser) mesh at the Li
+        case.geometry.mesh.electrode_size = electrode_size
     b = build_mesh(case, COMM)
     params = ModelParameters.from_case(case, mesh_has_separator=False)
 
@@ -427,15 +577,21 @@ def remesh_consistency(
             ctl._book_salt(salt - ctl.surface.problem.salt_amount())
 
     sim.advance(t_end, on_step, ctl.before_step)
-    W = case.geometry.width
-    prof = electrode_profile(
-        ctl.surface.mesh, ctl.bundle.facet_tags, ctl.bundle.markers["electrode"]
-    )
+    A = b.projected_area
     lo, hi = ctl.surface.thickness_range()
     check = ctl.faraday_check()
+    if dimension == 2:
+        prof = electrode_profile(
+            ctl.surface.mesh, ctl.bundle.facet_tags, ctl.bundle.markers["electrode"]
+        )
+        amplitude = fourier_amplitude(prof, A, count)
+    else:  # rms height of the surface, integrated over the electrode triangles
+        amplitude = surface_rms(ctl.surface.mesh, ctl.bundle.facet_tags, ctl.bundle.markers)
+    H = case.geometry.height
     return {
-        "amplitude": fourier_amplitude(prof, W, count),
-        "mean_height": float(np.trapezoid(prof.y, prof.x) / W),
+        "amplitude": amplitude,
+        "mean_height": float(H - ctl.surface.electrolyte_volume() / A),
+        "volume_correction": abs(ctl.volume_correction) / ctl.surface.deposited_volume,
         "cell_potential": sim.problem.cell_potential,
         "c_surface_min": sim.problem.surface_concentration_min(),
         "faraday_error": check["rel_err"],
@@ -450,7 +606,15 @@ def remesh_consistency(
 
 STUDIES = {
     f.__name__: f
-    for f in (mesh_motion_flat, growth_rough, faraday, gcl, linear_stability, remesh_consistency)
+    for f in (
+        mesh_motion_flat,
+        growth_rough,
+        faraday,
+        gcl,
+        ale_interior,
+        linear_stability,
+        remesh_consistency,
+    )
 }
 
 if __name__ == "__main__":

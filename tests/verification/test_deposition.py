@@ -23,14 +23,25 @@ def study(name: str, ranks: int = 1, **kwargs) -> dict:
 
 
 # --- Faraday: deposited volume = V_m int I dt / F ---------------------------------------------
-@pytest.mark.parametrize("roughness", ["flat", "sine"])
-def test_faraday_deposited_volume(roughness):
+FARADAY_CASES = {
+    "flat-2d": {"roughness": "flat"},
+    "sine-2d": {"roughness": "sine"},
+    "flat-3d": {"roughness": "flat", "dimension": 3},
+    "sine-3d": {"roughness": "sine", "dimension": 3, "count": 1, "amplitude": 0.2e-6},
+}
+
+
+@pytest.mark.parametrize("name", list(FARADAY_CASES))
+def test_faraday_deposited_volume(name):
     """Galvanostatic plating at 50 mA/cm^2 for 10 s (0.67 um of Li) on a flat and on a sine
-    surface (0.3 um, two periods): electrolyte area lost = V_m Q W / F within 0.5 % (the scheme
-    makes it exact to first order in the step; what remains is second order in the motion)."""
-    r = study("faraday", roughness=roughness)
+    surface (2D: 0.3 um, two periods on 10 um; 3D: 0.2 um, one period in x and z on a
+    4 x 4 um cell): electrolyte volume lost = V_m Q A / F within 0.5 % (the scheme makes it
+    exact to first order in the step; what remains is second order in the motion)."""
+    kwargs = FARADAY_CASES[name]
+    roughness = kwargs["roughness"]
+    r = study("faraday", **kwargs)
     print(
-        f"\n{roughness}: deposited {r['deposited']:.6e} m^2 vs V_m Q W/F {r['expected']:.6e} "
+        f"\n{name}: deposited {r['deposited']:.6e} vs V_m Q A/F {r['expected']:.6e} "
         f"(rel. {r['rel_err']:.2e}); thickness {r['thickness_min'] * 1e6:.4f}.."
         f"{r['thickness_max'] * 1e6:.4f} um; {r['steps']:.0f} steps"
     )
@@ -62,6 +73,39 @@ def test_uniform_state_stays_uniform_under_mesh_motion():
     assert abs(r["salt_change"] - r["area_change"]) < 1e-12
 
 
+@pytest.mark.parametrize("charge", ["electroneutral", "poisson"])
+def test_gcl_poisson_and_electroneutral(charge):
+    """The same geometric-conservation check through the run's problem builder (Poisson:
+    both ions and the potential in a dilute cell with a resolved double layer)."""
+    r = study("gcl", charge=charge)
+    assert r["w_max"] > 0.0
+    assert r["max_abs_lnc"] < 1e-12 and r["max_abs_psi"] < 1e-12
+
+
+ALE_CASES = {
+    "electroneutral": {"current": 2000.0, "t_end": 0.2, "dt": 0.01},
+    "poisson": {"charge": "poisson", "current": 0.02, "t_end": 2e-4, "dt": 1e-5},
+}
+
+
+@pytest.mark.parametrize("charge", list(ALE_CASES))
+def test_ale_term_keeps_steady_profile_under_interior_motion(charge):
+    """A steady plating profile (ln c falls by 0.40 towards the Li in the electroneutral cell)
+    stays put while the interior nodes swing through it (1 um; 50 nm in the Poisson cell):
+    with the ALE term the nodal deviation from the steady profile is the spatial
+    discretisation error (O(h^2)); without it the nodes carry their values along. The ALE
+    run must be more than 100 x closer."""
+    kw = ALE_CASES[charge]
+    r = study("ale_interior", **kw)
+    off = study("ale_interior", ale=False, **kw)
+    print(
+        f"\n{charge}: deviation with ALE {r['max_deviation']:.2e}, without "
+        f"{off['max_deviation']:.2e} (profile range {r['profile_range']:.3g})"
+    )
+    assert off["max_deviation"] > 0.02 * r["profile_range"]  # the motion matters
+    assert r["max_deviation"] < 0.01 * off["max_deviation"]
+
+
 # --- linear stability ---------------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("count", [1, 2])
@@ -80,6 +124,36 @@ def test_linear_stability_growth_rate(count):
 
 
 # --- remeshing -----------------------------------------------------------------------------------
+def test_remeshing_consistency_3d():
+    """3D (sine, one period in x and z, electrode elements 0.25 um): a run remeshed half way
+    against the same run without remeshing and a finer one (0.125 um) without: the deposit
+    thickness of the remeshed run is as close to the finer run's as the unremeshed coarse
+    run's is (within the discretisation error), the mean height (deposited volume) and the
+    cell potential do not notice the remeshing."""
+    a = study("remesh_consistency", remesh_at=5.0, dimension=3)
+    b = study("remesh_consistency", remesh_at=None, dimension=3)
+    fine = study("remesh_consistency", remesh_at=None, dimension=3, electrode_size=0.125e-6)
+    print(
+        f"\n3D remeshed / not / fine: thickness min {a['thickness_min']:.6e} / "
+        f"{b['thickness_min']:.6e} / {fine['thickness_min']:.6e}, max {a['thickness_max']:.6e}"
+        f" / {b['thickness_max']:.6e} / {fine['thickness_max']:.6e}, rms height "
+        f"{a['amplitude']:.5e} / {b['amplitude']:.5e} / {fine['amplitude']:.5e}, "
+        f"volume correction {a['volume_correction']:.1e}"
+    )
+    assert a["remeshes"] == 1.0 and b["remeshes"] == 0.0
+    for key in ("thickness_min", "thickness_max"):
+        discretisation = abs(b[key] - fine[key])  # the coarse mesh's error (second order)
+        assert abs(a[key] - fine[key]) < 2.0 * discretisation, key
+    assert a["mean_height"] == pytest.approx(b["mean_height"], rel=1e-4)
+    assert a["cell_potential"] == pytest.approx(b["cell_potential"], rel=1e-3)
+    assert a["c_surface_min"] == pytest.approx(b["c_surface_min"], rel=1e-3)
+    # re-interpolating the P1 surface on new nodes smooths it by O(h^2): 0.8 % here
+    assert a["amplitude"] == pytest.approx(fine["amplitude"], rel=0.02)
+    for r in (a, b):
+        assert r["faraday_error"] < 1e-3
+        assert r["charge_balance_error"] < 1e-8
+
+
 def test_remeshing_consistency():
     """Plating on a sine surface with one forced remeshing half way: the surface, the cell
     potential, the surface concentration and the balances agree with a run without it."""
@@ -110,7 +184,11 @@ def test_remeshing_consistency():
     [
         ("faraday", {"roughness": "sine"}),
         ("gcl", {}),
+        ("gcl", {"charge": "poisson"}),
+        ("ale_interior", ALE_CASES["electroneutral"]),
         ("remesh_consistency", {"remesh_at": 5.0}),
+        ("faraday", FARADAY_CASES["sine-3d"]),
+        ("remesh_consistency", {"remesh_at": 5.0, "dimension": 3}),
     ],
 )
 def test_deposition_parallel(name, kwargs):
@@ -127,6 +205,8 @@ def test_deposition_parallel(name, kwargs):
         "mass_balance_error",
         "charge_balance_error",
         "min_quality",
+        "volume_correction",
+        "max_deviation",
     }
     assert_close_dicts(
         serial, parallel, rtol=1e-6, atol=1e-12, keys=[k for k in serial if k not in small]
