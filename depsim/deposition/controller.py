@@ -271,20 +271,27 @@ class DepositionController:
         return out
 
     def record_profile(self, t: float, samples: dict | None) -> None:
-        """Keep the surface profile of an output time for the figure (rank 0). In 3D: the
-        electrode vertices within half an electrode element of the mid-plane z = D/2."""
+        """Keep the surface profile of an output time for the figure (collective; kept on rank
+        0). In 3D: the section of the surface by the mid-plane z = D/2 (the piecewise-linear
+        surface evaluated on 400 points along x)."""
+        if self.bundle.dimension == 3:
+            geom = self.bundle.geometry
+            W, D = geom.width, geom.depth_or_width
+            tag = self.bundle.markers["electrode"]
+            surf = electrode_surface(self.problem.mesh, self.bundle.facet_tags, tag)
+            if self.comm.rank == 0:
+                x = np.linspace(0.0, W, 401)
+                folded = surf.projected_area > W * D * (1 + 1e-9)
+                y = surf.evaluate(
+                    x, np.full_like(x, 0.5 * D), W, D, envelope="upper" if folded else None
+                )
+                self.profiles.append((t, x, y))
+                self.profile_label = "Li surface at z = D/2"
+            return
         if self.comm.rank != 0 or samples is None or "x" not in samples:
             return
-        x, y = samples["x"], samples["y"]
-        if "z" in samples:
-            z = samples["z"]
-            geom = self.bundle.geometry
-            half = 0.5 * (geom.electrode_size if geom is not None else self.bundle.h_min)
-            sel = np.abs(z - 0.5 * (z.min() + z.max())) <= half
-            x, y = x[sel], y[sel]
-            self.profile_label = "Li surface near z = D/2"
-        order = np.argsort(x, kind="stable")
-        self.profiles.append((t, x[order].copy(), y[order].copy()))
+        order = np.argsort(samples["x"], kind="stable")
+        self.profiles.append((t, samples["x"][order].copy(), samples["y"][order].copy()))
 
     def write_figure(self, path: Path, max_curves: int = 12) -> Path | None:
         """PNG of the surface profiles y(x) over time (rank 0; None elsewhere or if empty)."""

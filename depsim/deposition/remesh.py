@@ -28,6 +28,7 @@ would have lost, spread as a uniform layer) is returned as ``volume_correction``
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,11 +132,62 @@ class TriangulatedSurface:
     projected_area: float
     area: float
 
-    def evaluate(self, x, z, W: float, D: float, envelope: str | None = None, name=None):
+    def vertex_gradients(self, W: float, D: float, neighbours: int = 12) -> np.ndarray:
+        """(n, 3, 2) gradient (dh/dx, dh/dz) of the surface at every triangle vertex, from a
+        least-squares quadratic through the ``neighbours`` nearest vertices (periodic in x and
+        z): exact for a quadratic surface."""
+        pts = self.tri.reshape(-1, 3)
+        key = np.rint(pts / (1e-9 * max(W, D))).astype(np.int64)
+        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        v = pts[first]  # unique vertices
+        shifts = [(a * W, b * D) for a in (-1, 0, 1) for b in (-1, 0, 1)]
+        cloud = np.concatenate([v + np.array([sx, 0.0, sz]) for sx, sz in shifts])
+        grads = np.zeros((len(v), 2))
+        k = min(neighbours, len(cloud) - 1)
+        for i in range(len(v)):
+            d2 = (cloud[:, 0] - v[i, 0]) ** 2 + (cloud[:, 2] - v[i, 2]) ** 2
+            near = np.argpartition(d2, k)[: k + 1]
+            dx, dz = cloud[near, 0] - v[i, 0], cloud[near, 2] - v[i, 2]
+            dy = cloud[near, 1] - v[i, 1]
+            A = np.column_stack([np.ones_like(dx), dx, dz, dx * dx, dx * dz, dz * dz])
+            coef, *_ = np.linalg.lstsq(A, dy, rcond=None)
+            grads[i] = coef[1:3]
+        return grads[inverse.reshape(-1)].reshape(-1, 3, 2)
+
+    def curvature_corrections(self, W: float, D: float) -> np.ndarray:
+        """(n, 3) coefficients c_ij of the edges (01, 12, 20) of every triangle:
+        h = h_PL + sum over edges of lambda_i lambda_j c_ij, c_ij = (g_i - g_j).(p_j - p_i)/2
+        (exact for a quadratic surface); 0 on edges whose vertex normals differ by more than
+        :data:`KINK_ANGLE`."""
+        g = self.vertex_gradients(W, D)
+        p = self.tri[:, :, [0, 2]]
+        out = np.zeros((len(self.tri), 3))
+        for e, (i, j) in enumerate(((0, 1), (1, 2), (2, 0))):
+            gi, gj = g[:, i], g[:, j]
+            out[:, e] = 0.5 * np.einsum("ij,ij->i", gi - gj, p[:, j] - p[:, i])
+            ni = np.column_stack([-gi[:, 0], np.ones(len(gi)), -gi[:, 1]])
+            nj = np.column_stack([-gj[:, 0], np.ones(len(gj)), -gj[:, 1]])
+            cos = np.einsum("ij,ij->i", ni, nj) / (
+                np.linalg.norm(ni, axis=1) * np.linalg.norm(nj, axis=1)
+            )
+            out[np.arccos(np.clip(cos, -1.0, 1.0)) > KINK_ANGLE, e] = 0.0
+        return out
+
+    def evaluate(
+        self,
+        x,
+        z,
+        W: float,
+        D: float,
+        envelope: str | None = None,
+        name=None,
+        corrections: np.ndarray | None = None,
+    ):
         """Piecewise-linear interpolant at points (x, z) (wrapped into the periodic cell
         [0, W) x [0, D)): the height y, or the nodal values ``name``. Where several triangles
         cover a point (folded surface) the upper (``envelope="upper"``) or lower one is taken;
-        with None the first one found."""
+        with None the first one found. ``corrections``: the height's curvature corrections
+        (:meth:`curvature_corrections`) added to y (not to the values)."""
         x = np.mod(np.asarray(x, dtype=float), W)
         z = np.mod(np.asarray(z, dtype=float), D)
         shape = x.shape
@@ -169,7 +221,12 @@ class TriangulatedSurface:
                 continue
             idx, l0, l1, l2 = idx[ins], l0[ins], l1[ins], l2[ins]
             yk = l0 * tri[k, 0, 1] + l1 * tri[k, 1, 1] + l2 * tri[k, 2, 1]
+            if corrections is not None:
+                c = corrections[k]
+                yk = yk + l0 * l1 * c[0] + l1 * l2 * c[1] + l2 * l0 * c[2]
             vk = l0 * vals[k, 0] + l1 * vals[k, 1] + l2 * vals[k, 2]
+            if name is None:
+                vk = yk
             cur = best_y[idx]
             if envelope == "upper":
                 take = np.isnan(cur) | (yk > cur)
@@ -221,13 +278,18 @@ def electrode_surface(mesh, facet_tags, tag: int, values: dict | None = None):
 
 
 def surface_function(
-    surface, width: float, depth: float | None = None, envelope: str | None = None, rtol=1e-9
+    surface,
+    width: float,
+    depth: float | None = None,
+    envelope: str | None = None,
+    rtol=1e-9,
+    smooth: bool = True,
 ):
     """h(x) (2D :class:`SurfaceProfile`) or h(x, z) (3D :class:`TriangulatedSurface`) [m],
-    periodic; a folded surface is resolved by ``envelope`` or refused (see
-    :func:`profile_function`)."""
+    periodic, with the curvature correction when ``smooth`` (see :func:`profile_function`);
+    a folded surface is resolved by ``envelope`` or refused."""
     if isinstance(surface, SurfaceProfile):
-        return profile_function(surface, width, envelope=envelope, rtol=rtol)
+        return profile_function(surface, width, envelope=envelope, rtol=rtol, smooth=smooth)
     folded = surface.projected_area > width * depth * (1.0 + rtol) + 1e-30
     if folded and envelope is None:
         raise RemeshError(
@@ -236,17 +298,39 @@ def surface_function(
             "m^2); it cannot be remeshed along a surface"
         )
 
+    corr = surface.curvature_corrections(width, depth) if smooth else None
+
     def h(x, z):
-        return surface.evaluate(x, z, width, depth, envelope=envelope if folded else None)
+        return surface.evaluate(
+            x, z, width, depth, envelope=envelope if folded else None, corrections=corr
+        )
 
     return h
 
 
+#: vertices where the surface turns by more than this [rad] are kinks: no curvature correction
+#: on the facets next to them (a site step, the cut of a fold)
+KINK_ANGLE = math.radians(25.0)
+
+
 def profile_function(
-    profile: SurfaceProfile, width: float, x0: float = 0.0, rtol=1e-9, envelope: str | None = None
+    profile: SurfaceProfile,
+    width: float,
+    x0: float = 0.0,
+    rtol=1e-9,
+    envelope: str | None = None,
+    smooth: bool = True,
 ):
-    """h(x) [m]: the piecewise-linear interpolant of the profile, periodic with period
-    ``width`` (np.interp with ``period``), so h(x0) = h(x0 + width).
+    """h(x) [m] through the profile's vertices, periodic with period ``width``, so
+    h(x0) = h(x0 + width).
+
+    ``smooth = False``: the piecewise-linear interpolant (np.interp with ``period``).
+    ``smooth = True`` (remeshing): the same plus a curvature correction on each facet [a, b],
+    h = h_PL + lambda_a lambda_b (s_a - s_b)(x_b - x_a) / 2, with the vertex slopes s from the
+    parabola through each vertex and its two neighbours: exact for a parabola, so that
+    re-sampling the surface on new nodes does not cut its crests and troughs (the
+    piecewise-linear interpolant would lower a cosine's amplitude by O(h^2) per remeshing).
+    Facets next to a kink (the surface turns by more than :data:`KINK_ANGLE`) stay linear.
 
     A surface that folded over (the facets' projections overlap, sum |dx| > width) is not a
     graph y = h(x). Normal growth does that at concave corners (the fronts from both sides
@@ -269,8 +353,34 @@ def profile_function(
     keep = xs < x0 + width * (1.0 - 1e-12)  # the right end repeats the left end (period)
     xs, ys = xs[keep], ys[keep]
 
+    if not smooth or len(xs) < 3:
+
+        def h(x):
+            return np.interp(np.asarray(x, dtype=float), xs, ys, period=width)
+
+        return h
+
+    # vertex slopes (three-point parabola, periodic) and the kinks
+    xl, xr = np.roll(xs, 1), np.roll(xs, -1)
+    xl[0] -= width
+    xr[-1] += width
+    dl, dr = xs - xl, xr - xs
+    sl, sr = (ys - np.roll(ys, 1)) / dl, (np.roll(ys, -1) - ys) / dr
+    slope = (dr * sl + dl * sr) / (dl + dr)
+    kink = np.abs(np.arctan(sr) - np.arctan(sl)) > KINK_ANGLE
+    # facet k = [xs[k], xs[k+1]] (the last one wraps): its correction coefficient
+    L = dr
+    coef = 0.5 * (slope - np.roll(slope, -1)) * L
+    coef[kink | np.roll(kink, -1)] = 0.0
+    x_ext = np.append(xs, xs[0] + width)
+
     def h(x):
-        return np.interp(np.asarray(x, dtype=float), xs, ys, period=width)
+        x = np.asarray(x, dtype=float)
+        xw = xs[0] + np.mod(x - xs[0], width)  # in [xs[0], xs[0] + W): facets 0 .. n-1
+        k = np.clip(np.searchsorted(x_ext, xw, side="right") - 1, 0, len(xs) - 1)
+        t = (xw - xs[k]) / L[k]
+        base = np.interp(x, xs, ys, period=width)
+        return base + t * (1.0 - t) * coef[k]
 
     return h
 

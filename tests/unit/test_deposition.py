@@ -318,3 +318,75 @@ def test_folded_surface_is_cut_by_its_envelope():
     lower = profile_function(prof, W, envelope="lower")
     # at x = 0.5 the branches are y = 0.5 (rising), 0.4 (folding back) and 0.2*(1-0.5)/0.6
     assert lower(0.5) == pytest.approx(min(0.5, 0.4, 0.2 * 0.5 / 0.6))
+
+
+def _profile(x, y):
+    from depsim.deposition.remesh import SurfaceProfile
+
+    return SurfaceProfile(x=x, y=y, values={}, projected_length=1.0, length=1.0)
+
+
+def test_smooth_profile_exact_for_a_parabola_and_keeps_crests():
+    """The remeshing surface h(x): exact for a parabola (away from the periodic wrap, where the
+    parabola has a kink), a cosine's crest kept far better than by the piecewise-linear
+    interpolant, and no overshoot next to a sharp step (kinks stay linear)."""
+    import numpy as np
+    import pytest
+
+    from depsim.deposition.remesh import profile_function
+
+    rng = np.random.default_rng(1)
+    x = np.sort(np.concatenate([[0.0], rng.uniform(0.01, 0.99, 40)]))
+    h = profile_function(_profile(x, (x - 0.5) ** 2), 1.0)
+    xq = np.linspace(0.2, 0.8, 301)
+    assert np.max(np.abs(h(xq) - (xq - 0.5) ** 2)) < 1e-14
+
+    n = 16
+    x = (np.arange(n) + 0.5) / n  # no vertex on the crest at x = 0
+    y = 0.1 * np.cos(2 * np.pi * x)
+    smooth = profile_function(_profile(x, y), 1.0)
+    linear = profile_function(_profile(x, y), 1.0, smooth=False)
+    xq = np.linspace(0.0, 1.0, 2001)
+    exact = 0.1 * np.cos(2 * np.pi * xq)
+    err_s, err_l = np.max(np.abs(smooth(xq) - exact)), np.max(np.abs(linear(xq) - exact))
+    assert err_l > 1e-3 and err_s < 0.05 * err_l
+    assert smooth(0.0) == pytest.approx(0.1, rel=2e-3)  # the crest between two vertices
+
+    x = np.linspace(0.0, 1.0, 21)[:-1]
+    y = np.where(x < 0.5, 0.0, 1.0)  # a step: kinks at its foot and top
+    s, lin = (
+        profile_function(_profile(x, y), 1.0),
+        profile_function(_profile(x, y), 1.0, smooth=False),
+    )
+    xq = np.linspace(0.4, 0.6, 101)
+    assert np.allclose(s(xq), lin(xq), atol=1e-15)
+
+
+def test_smooth_triangulated_surface_keeps_crests():
+    """3D: the curvature-corrected surface on the electrode triangles reproduces a cosine bump
+    much better than the piecewise-linear one (crests not cut)."""
+    import numpy as np
+
+    from depsim.deposition.remesh import TriangulatedSurface, surface_function
+
+    W = D = 1.0
+    n = 12
+    g = np.linspace(0.0, 1.0, n + 1)
+
+    def f(x, z):
+        return 0.05 * np.cos(2 * np.pi * x) * np.cos(2 * np.pi * z)
+
+    tris = []
+    for i in range(n):
+        for j in range(n):
+            p = [(g[i], g[j]), (g[i + 1], g[j]), (g[i + 1], g[j + 1]), (g[i], g[j + 1])]
+            for a, b, c in ((0, 1, 2), (0, 2, 3)):
+                tris.append([(p[k][0], f(*p[k]), p[k][1]) for k in (a, b, c)])
+    surf = TriangulatedSurface(tri=np.array(tris), values={}, projected_area=1.0, area=1.0)
+    rng = np.random.default_rng(2)
+    xq, zq = rng.uniform(0, 1, 2000), rng.uniform(0, 1, 2000)
+    smooth = surface_function(surf, W, D)(xq, zq)
+    linear = surface_function(surf, W, D, smooth=False)(xq, zq)
+    err_s = np.max(np.abs(smooth - f(xq, zq)))
+    err_l = np.max(np.abs(linear - f(xq, zq)))
+    assert err_l > 1e-3 and err_s < 0.2 * err_l

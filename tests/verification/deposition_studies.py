@@ -25,7 +25,7 @@ from depsim.deposition.ale import MovingSurface
 from depsim.deposition.growth import SurfaceGrowth
 from depsim.deposition.mesh_motion import MeshMover
 from depsim.deposition.quality import MeshQuality
-from depsim.deposition.remesh import electrode_profile, remesh, transfer
+from depsim.deposition.remesh import electrode_profile, oriented_volume, remesh, transfer
 from depsim.geometry import build_mesh
 from depsim.physics.constants import FARADAY, LI_MOLAR_VOLUME
 from depsim.solver.newton import BorderedNewton
@@ -225,7 +225,7 @@ def growth_rough(
 
     u = fem.Function(V)
     u.interpolate(field)
-    b2, _ = remesh(case, m, b.facet_tags, b.markers["electrode"])
+    b2, _ = remesh(case, m, b.facet_tags, b.markers["electrode"], target_volume=oriented_volume(m))
     V2 = fem.functionspace(b2.mesh, ("Lagrange", 1))
     u2, ex = fem.Function(V2), fem.Function(V2)
     transfer(u, u2)

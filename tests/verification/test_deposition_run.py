@@ -332,41 +332,13 @@ def test_deposition_run_parallel(serial_run, tmp_path):
     assert math.isclose(m2["deposit_faraday_error"], m1["deposit_faraday_error"], abs_tol=1e-8)
 
 
-CASE_3D = """
-[case]
-name = "dep3d"
-[geometry]
-dimension = 3
-width = "4 um"
-depth = "4 um"
-height = "4 um"
-[geometry.electrode]
-roughness = "bumps"
-amplitude = "0.2 um"
-bump_width = "1 um"
-count = 1
-[geometry.mesh]
-size = "0.8 um"
-electrode_size = "0.25 um"
-grading_distance = "1 um"
-[electrode]
-deposition = true
-[operation]
-current_density = "50 mA/cm^2"
-[time]
-end = "10 s"
-dt = "0.05 s"
-max_dt = "1 s"
-[output]
-every = 5
-"""
+EXAMPLES = Path(__file__).parents[2] / "cases" / "examples"
 
 
 @pytest.fixture(scope="module")
 def run_3d(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("deposition_3d")
-    case = tmp / "dep3d.toml"
-    case.write_text(CASE_3D)
+    case = EXAMPLES / "deposition_3d.toml"
     return case, tmp / "out", run(case, tmp / "out")
 
 
@@ -396,7 +368,7 @@ def test_deposition_3d_run_parallel(run_3d, tmp_path):
         assert m2[k] == pytest.approx(m1[k], rel=1e-6), k
 
 
-POISSON = (Path(__file__).parents[2] / "cases" / "examples" / "poisson_dilute.toml").read_text()
+POISSON = (EXAMPLES / "poisson_dilute.toml").read_text()
 
 
 @pytest.mark.parametrize("ranks", [1, pytest.param(2, marks=pytest.mark.mpi)])
