@@ -329,6 +329,7 @@ def run_case(
             sim,
             make_problem=lambda b: build_problem(case, comm, bundle=b)[2],
             make_newton=make_newton,
+            min_quality=case.geometry.mesh.remesh_quality,
         )
 
     # --- output folder ---------------------------------------------------------------------------

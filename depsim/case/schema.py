@@ -244,12 +244,14 @@ class SeparatorLayer(_Table):
 class MeshSettings(_Table):
     """``[geometry.mesh]``: bulk element ``size`` [m], ``electrode_size`` [m] at the Li surface,
     ``grading_distance`` [m] over which the size grows, ``save``: optional .msh file to write
-    (relative to the working directory)."""
+    (relative to the working directory), ``remesh_quality``: with a moving Li surface, the cell
+    is remeshed when the smallest element shape measure (1 = equilateral) falls below it."""
 
     size: PositiveLength = 0.25e-6
     electrode_size: PositiveLength = 0.02e-6
     grading_distance: PositiveLength = 1e-6
     save: PathValue | None = None
+    remesh_quality: Fraction01 = 0.25
 
     @model_validator(mode="after")
     def _check(self) -> MeshSettings:
