@@ -69,6 +69,18 @@ class SurfaceProfile:
     segments: np.ndarray | None = None  # (n, 4): x_a, y_a, x_b, y_b of every electrode facet
 
 
+def _owned_facet_nodes(mesh, facet_tags, tag: int) -> np.ndarray:
+    """Geometry nodes (n, d) of the facets tagged ``tag`` that this rank owns."""
+    fdim = mesh.topology.dim - 1
+    mesh.topology.create_connectivity(fdim, mesh.topology.dim)
+    n_owned_f = mesh.topology.index_map(fdim).size_local
+    facets = np.asarray(facet_tags.find(tag), dtype=np.int32)
+    facets = facets[facets < n_owned_f]
+    if not facets.size:
+        return np.zeros((0, mesh.topology.dim), dtype=np.int32)
+    return entities_to_geometry(mesh, fdim, facets, False)
+
+
 def electrode_profile(mesh, facet_tags, tag: int, values: dict | None = None) -> SurfaceProfile:
     """Gather the electrode vertices of a 2D first-order mesh on all ranks (collective).
 
@@ -79,16 +91,7 @@ def electrode_profile(mesh, facet_tags, tag: int, values: dict | None = None) ->
     if mesh.geometry.dim != 2:
         raise RemeshError("remeshing along a profile h(x) is implemented in 2D only")
     comm = mesh.comm
-    fdim = mesh.topology.dim - 1
-    mesh.topology.create_connectivity(fdim, mesh.topology.dim)
-    n_owned_f = mesh.topology.index_map(fdim).size_local
-    facets = np.asarray(facet_tags.find(tag), dtype=np.int32)
-    facets = facets[facets < n_owned_f]
-    nodes = (
-        entities_to_geometry(mesh, fdim, facets, False)
-        if facets.size
-        else np.zeros((0, 2), dtype=np.int32)
-    )
+    nodes = _owned_facet_nodes(mesh, facet_tags, tag)
     x = mesh.geometry.x
     seg = x[nodes[:, 1], :2] - x[nodes[:, 0], :2] if len(nodes) else np.zeros((0, 2))
     proj = comm.allreduce(float(np.abs(seg[:, 0]).sum()), op=MPI.SUM)
@@ -251,16 +254,7 @@ def electrode_surface(mesh, facet_tags, tag: int, values: dict | None = None):
     if mesh.geometry.dim == 2:
         return electrode_profile(mesh, facet_tags, tag, values)
     comm = mesh.comm
-    fdim = mesh.topology.dim - 1
-    mesh.topology.create_connectivity(fdim, mesh.topology.dim)
-    n_owned_f = mesh.topology.index_map(fdim).size_local
-    facets = np.asarray(facet_tags.find(tag), dtype=np.int32)
-    facets = facets[facets < n_owned_f]
-    nodes = (
-        entities_to_geometry(mesh, fdim, facets, False)
-        if facets.size
-        else np.zeros((0, 3), dtype=np.int32)
-    )
+    nodes = _owned_facet_nodes(mesh, facet_tags, tag)
     x = mesh.geometry.x
     tri = np.concatenate(comm.allgather(x[nodes]))
     vals = {

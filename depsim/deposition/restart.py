@@ -27,14 +27,11 @@ import numpy as np
 from dolfinx import io
 from dolfinx.mesh import GhostMode
 
+from depsim.solver.checkpoint import coordinate_keys
+
 __all__ = ["load_deposition_state", "read_mesh", "save_deposition_state"]
 
-_SCALE = 1e13  # coordinates in m are matched on a 0.1 pm grid
 _STATE = "deposition.json"
-
-
-def _keys(coords: np.ndarray) -> list[tuple]:
-    return [tuple(row) for row in np.rint(np.asarray(coords) * _SCALE).astype(np.int64)]
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -149,8 +146,8 @@ def save_deposition_state(folder: Path, controller, step: int) -> None:
 
 
 def _lookup(stored: np.ndarray, wanted: np.ndarray, what: str, folder: Path) -> np.ndarray:
-    table = {k: i for i, k in enumerate(_keys(stored))}
-    idx = np.array([table.get(k, -1) for k in _keys(wanted)], dtype=np.int64)
+    table = {k: i for i, k in enumerate(coordinate_keys(stored))}
+    idx = np.array([table.get(k, -1) for k in coordinate_keys(wanted)], dtype=np.int64)
     if np.any(idx < 0):
         raise RuntimeError(
             f"checkpoint in {folder}: {np.sum(idx < 0)} {what} of the saved mesh not found"

@@ -15,7 +15,8 @@ import numpy as np
 _SCALE = 1e13  # coordinates in m are matched on a 0.1 pm grid
 
 
-def _keys(coords: np.ndarray) -> list[tuple]:
+def coordinate_keys(coords: np.ndarray) -> list[tuple]:
+    """Hashable keys of points [m] on a 0.1 pm grid (to match dofs or vertices by position)."""
     return [tuple(row) for row in np.rint(coords * _SCALE).astype(np.int64)]
 
 
@@ -72,10 +73,10 @@ def load_checkpoint(folder: Path, sim) -> None:
             data = {k: z[k] for k in z.files}
     data = comm.bcast(data, root=0)
     for sub, name in enumerate(getattr(pb, "field_names", ("u", "psi"))):
-        lookup = {k: i for i, k in enumerate(_keys(data[f"{name}_coords"]))}
+        lookup = {k: i for i, k in enumerate(coordinate_keys(data[f"{name}_coords"]))}
         _, _, V, dofs = _owned(pb, sub)
         coords = V.tabulate_dof_coordinates()
-        idx = np.array([lookup.get(k, -1) for k in _keys(coords)])
+        idx = np.array([lookup.get(k, -1) for k in coordinate_keys(coords)])
         if np.any(idx < 0):
             raise RuntimeError(
                 f"checkpoint in {folder} does not match this mesh ({np.sum(idx < 0)} dofs not "

@@ -31,9 +31,7 @@ grading_distance = "1 um"
 deposition = {deposition}
 [operation]
 steps = [
-    {{mode = "galvanostatic", current_density = "50 mA/cm^2", duration = "{plate}"}},
-    {{mode = "rest", duration = "2 s"}},
-    {{mode = "galvanostatic", current_density = "-50 mA/cm^2", duration = "10 s"}},
+{steps}
 ]
 [time]
 dt = "0.01 s"
@@ -45,9 +43,21 @@ every = 5
 V_M_OVER_F = 6.941e-3 / 534.0 / 96485.33212
 
 
-def write_case(tmp_path: Path, name="dep", deposition=True, plate="32 s", extra="") -> Path:
+PLATE_REST_STRIP = """
+    {{mode = "galvanostatic", current_density = "50 mA/cm^2", duration = "{plate}"}},
+    {{mode = "rest", duration = "2 s"}},
+    {{mode = "galvanostatic", current_density = "-50 mA/cm^2", duration = "10 s"}},
+"""
+
+
+def write_case(
+    tmp_path: Path, name="dep", deposition=True, plate="32 s", extra="", steps=None
+) -> Path:
+    """The sine-surface case with a protocol: by default plate ``plate``, rest 2 s, strip
+    10 s at 50 mA/cm^2 (``steps``: other TOML step lines)."""
     path = tmp_path / f"{name}.toml"
-    text = CASE.format(name=name, deposition=str(deposition).lower(), plate=plate) + extra
+    steps = steps if steps is not None else PLATE_REST_STRIP.format(plate=plate)
+    text = CASE.format(name=name, deposition=str(deposition).lower(), steps=steps) + extra
     path.write_text(text)
     return path
 
@@ -280,39 +290,17 @@ def test_deposition_p2_matches_p1(tmp_path):
     assert m2["cell_potential"] == pytest.approx(m1["cell_potential"], rel=1e-3)
 
 
-POTENTIOSTATIC = """
-[case]
-name = "pot"
-[geometry]
-width = "10 um"
-height = "8 um"
-[geometry.electrode]
-roughness = "sine"
-amplitude = "0.3 um"
-count = 2
-[geometry.mesh]
-size = "0.5 um"
-electrode_size = "0.1 um"
-grading_distance = "1 um"
-[electrode]
-deposition = true
-[operation]
-steps = [
+HOLD_REST_STRIP = """
     {mode = "potentiostatic", potential = "0.2 V", duration = "10 s"},
     {mode = "rest", duration = "2 s"},
     {mode = "galvanostatic", current_density = "-50 mA/cm^2", duration = "5 s"},
-]
-[time]
-dt = "0.01 s"
-max_dt = "1 s"
 """
 
 
 def test_deposition_with_potentiostatic_step(tmp_path):
     """Hold 0.2 V, rest, strip: the potential is held in the first step, the current is the
     applied one in the last; Faraday's law holds over the whole protocol."""
-    case = tmp_path / "pot.toml"
-    case.write_text(POTENTIOSTATIC)
+    case = write_case(tmp_path, name="pot", steps=HOLD_REST_STRIP)
     m = run(case, tmp_path / "out")
     ts = m["time_series"]
     t = np.array(ts["t"])
