@@ -107,7 +107,6 @@ def test_ale_term_keeps_steady_profile_under_interior_motion(charge):
 
 
 # --- linear stability ---------------------------------------------------------------------------
-@pytest.mark.slow
 @pytest.mark.parametrize("count", [1, 2])
 def test_linear_stability_growth_rate(count):
     """A cosine perturbation (a0 = 50 nm) of wavelength 10 um (count 1) and 5 um (count 2)
@@ -121,6 +120,19 @@ def test_linear_stability_growth_rate(count):
     )
     assert r["s_rel_err"] < 0.02
     assert r["amplification"] > 1.2  # it did grow measurably
+
+
+@pytest.mark.slow
+def test_linear_stability_converges_in_time():
+    """lambda = 5 um with the step limit halved twice (0.25, 0.125, 0.0625 s): the error in
+    the growth rate falls each time (the explicit geometry is first order in the step) and
+    ends below 0.1 % (measured: 0.41 %, 0.17 %, 0.05 %)."""
+    errs = [
+        study("linear_stability", count=2, max_dt=dt)["s_rel_err"] for dt in (0.25, 0.125, 0.0625)
+    ]
+    print(f"\ngrowth-rate errors at max_dt 0.25 / 0.125 / 0.0625 s: {errs}")
+    assert errs[0] > errs[1] > errs[2]
+    assert errs[2] < 1e-3
 
 
 # --- remeshing -----------------------------------------------------------------------------------
@@ -216,7 +228,6 @@ def test_deposition_parallel(name, kwargs):
 
 
 @pytest.mark.mpi
-@pytest.mark.slow
 def test_linear_stability_parallel():
     serial = study("linear_stability", count=2)
     parallel = study("linear_stability", ranks=2, count=2)
