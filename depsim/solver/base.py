@@ -2,8 +2,10 @@
 
 :class:`TransportProblemBase` is the parent of
 :class:`~depsim.solver.problem.ElectroneutralProblem` and
-:class:`~depsim.solver.poisson_problem.PoissonNernstPlanckProblem`. A subclass provides the
-dolfinx Constants ``a0, a1, a2, dt_hat, init, V_hat``, the Functions ``U, U_n, U_nm1``,
+:class:`~depsim.solver.poisson_problem.PoissonNernstPlanckProblem`. A subclass calls
+:meth:`~TransportProblemBase._setup_common` and :meth:`~TransportProblemBase._setup_controls`
+(the Constants ``a0, a1, a2, dt_hat, init, V_hat, i_app_hat``) and provides the Functions
+``U, U_n, U_nm1``,
 ``scales`` (:class:`~depsim.physics.scaling.Scales`), ``comm``, ``_G_current`` (the compiled
 mean electrode current form) and ``_electrode_measure``.
 """
@@ -34,6 +36,24 @@ class TransportProblemBase:
         p = params
         self.scales = Scales(p.length_scale, p.diffusivity_scale, p.c0, p.temperature)
         self.projected_area = bounding_extent(mesh) if projected_area is None else projected_area
+
+    def _constant(self, value: float) -> fem.Constant:
+        """A scalar dolfinx Constant on the problem's mesh."""
+        from dolfinx import default_scalar_type
+
+        return fem.Constant(self.mesh, default_scalar_type(value))
+
+    def _setup_controls(self) -> None:
+        """The time-stepping and load controls (dimensionless Constants): BDF coefficients
+        ``a0, a1, a2`` (implicit Euler until :meth:`set_bdf`), ``dt_hat``, ``init`` (1 while
+        solving for the initial state), the cell potential ``V_hat`` = V/V_T and the applied
+        current ``i_app_hat``."""
+        p, sc, c = self.params, self.scales, self._constant
+        self.a0, self.a1, self.a2 = c(1.0), c(-1.0), c(0.0)
+        self.dt_hat = c(1.0)
+        self.init = c(0.0)
+        self.V_hat = c(p.potential / sc.thermal_voltage)
+        self.i_app_hat = c(p.current_density / sc.current_density)
 
     def _ale_velocity_hat(self):
         """The dimensionless mesh velocity w t0 / L0 of the ALE term (UFL), consistent with the

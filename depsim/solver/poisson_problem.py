@@ -46,7 +46,6 @@ import dolfinx.fem as fem
 import dolfinx.fem.petsc  # noqa: F401
 import numpy as np
 import ufl
-from dolfinx import default_scalar_type
 from dolfinx.mesh import exterior_facet_indices
 from mpi4py import MPI
 
@@ -169,14 +168,8 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         self.u_plus_expr, self.u_minus_expr, self.psi_expr = up, um, psi
         self.u_expr = up  # the cation, as ElectroneutralProblem.u_expr
 
-        def const(value):
-            return fem.Constant(mesh, default_scalar_type(value))
-
-        self.a0, self.a1, self.a2 = const(1.0), const(-1.0), const(0.0)
-        self.dt_hat = const(1.0)
-        self.init = const(0.0)
-        self.V_hat = const(p.potential / sc.thermal_voltage)
-        self.i_app_hat = const(p.current_density / sc.current_density)
+        const = self._constant
+        self._setup_controls()
 
         self.cell_tags = cell_tags
         self.d_plus = const(p.D_cation / sc.diffusivity)

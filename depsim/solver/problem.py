@@ -125,15 +125,8 @@ class ElectroneutralProblem(TransportProblemBase):
         q, w = ufl.TestFunctions(self.W)
         self.u_expr, self.psi_expr = u, psi
 
-        def const(value):
-            return fem.Constant(mesh, default_scalar_type(value))
-
-        # time-stepping and control constants
-        self.a0, self.a1, self.a2 = const(1.0), const(-1.0), const(0.0)
-        self.dt_hat = const(1.0)
-        self.init = const(0.0)
-        self.V_hat = const(p.potential / sc.thermal_voltage)
-        self.i_app_hat = const(p.current_density / sc.current_density)
+        const = self._constant
+        self._setup_controls()  # time-stepping and control constants
 
         # material coefficients: Constants, or region-wise DG0 functions with a separator layer
         self._setup_regions(cell_tags, const)
