@@ -40,6 +40,30 @@ def _sum(v) -> float:
     return COMM.allreduce(float(v), op=MPI.SUM)
 
 
+def _blocking_equilibrium(
+    bundle, c0, degree, length, eps_r, atol=1e-14, resolution="raise", **charge
+):
+    """A PNP problem with a blocking electrode at zero potential (the charge given by
+    ``surface_charge=`` or ``fixed_charge=``), its Newton solver and Simulation, initialised to
+    Poisson-Boltzmann equilibrium. Returns (problem, newton, simulation, initialise report)."""
+    p = ModelParameters(
+        c0=c0, element_degree=degree, length_scale=length, mode="potentiostatic", potential=0.0
+    )
+    pb = PoissonNernstPlanckProblem(
+        bundle.mesh,
+        bundle.facet_tags,
+        p,
+        markers=bundle.markers,
+        relative_permittivity=eps_r,
+        electrode="blocking",
+        resolution=resolution,
+        **charge,
+    )
+    newton = BorderedNewton(pb, rtol=1e-12, atol=atol, max_it=40)
+    sim = Simulation(pb, newton)
+    return pb, newton, sim, sim.initialise()
+
+
 def _y_values(pb, sub):
     """(y coordinates, values) of the dofs of sub-space ``sub`` (owned and ghost)."""
     Vi, _ = pb.W.sub(sub).collapse()
@@ -78,22 +102,9 @@ def gouy_chapman(
         growth=1.15,
         h_max=lam / 2,
     )
-    p = ModelParameters(
-        c0=c0, element_degree=degree, length_scale=L, mode="potentiostatic", potential=0.0
+    pb, newton, sim, rep_init = _blocking_equilibrium(  # Poisson–Boltzmann
+        bundle, c0, degree, L, eps_r, atol=1e-13, surface_charge={"electrode": sigma}
     )
-    pb = PoissonNernstPlanckProblem(
-        bundle.mesh,
-        bundle.facet_tags,
-        p,
-        markers=bundle.markers,
-        relative_permittivity=eps_r,
-        surface_charge={"electrode": sigma},
-        electrode="blocking",
-        resolution="raise",
-    )
-    newton = BorderedNewton(pb, rtol=1e-12, atol=1e-13, max_it=40)
-    sim = Simulation(pb, newton)
-    rep_init = sim.initialise()  # Poisson–Boltzmann
     V_T = pb.scales.thermal_voltage
     y, psi = _y_values(pb, 2)
     psi0_pb = COMM.allreduce(float(np.max(psi[np.isclose(y, 0.0)], initial=-np.inf)), op=MPI.MAX)
@@ -361,22 +372,9 @@ def donnan(fixed: float = 2.0, c0: float = 1.0, eps_r: float = 20.0, degree: int
     V0 = fem.functionspace(bundle.mesh, ("DG", 0))
     X = fem.Function(V0)
     X.interpolate(lambda x: np.where(x[1] < 0.5 * L, fixed * c0, 0.0))
-    p = ModelParameters(
-        c0=c0, element_degree=degree, length_scale=L, mode="potentiostatic", potential=0.0
+    pb, newton, sim, _ = _blocking_equilibrium(
+        bundle, c0, degree, L, eps_r, resolution="off", fixed_charge=X
     )
-    pb = PoissonNernstPlanckProblem(
-        bundle.mesh,
-        bundle.facet_tags,
-        p,
-        markers=bundle.markers,
-        relative_permittivity=eps_r,
-        fixed_charge=X,
-        electrode="blocking",
-        resolution="off",
-    )
-    newton = BorderedNewton(pb, rtol=1e-12, atol=1e-14, max_it=40)
-    sim = Simulation(pb, newton)
-    sim.initialise()
     pb.set_steady()
     newton.solve()
     y, up = _y_values(pb, 0)
@@ -409,22 +407,9 @@ def patterned_wall(
     V1 = fem.functionspace(bundle.mesh, ("Lagrange", 1))
     sig = fem.Function(V1)
     sig.interpolate(lambda x: np.where(x[0] <= 0.5 * W * (1 + 1e-12), sigma, 0.0))
-    p = ModelParameters(
-        c0=c0, element_degree=degree, length_scale=H, mode="potentiostatic", potential=0.0
+    pb, newton, sim, _ = _blocking_equilibrium(
+        bundle, c0, degree, H, eps_r, surface_charge={"electrode": sig}
     )
-    pb = PoissonNernstPlanckProblem(
-        bundle.mesh,
-        bundle.facet_tags,
-        p,
-        markers=bundle.markers,
-        relative_permittivity=eps_r,
-        surface_charge={"electrode": sig},
-        electrode="blocking",
-        resolution="raise",
-    )
-    newton = BorderedNewton(pb, rtol=1e-12, atol=1e-14, max_it=40)
-    sim = Simulation(pb, newton)
-    sim.initialise()
     pb.set_steady()
     newton.solve()
     V, _ = pb.W.sub(2).collapse()
