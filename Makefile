@@ -1,17 +1,20 @@
 # depsim — the two commands of the README:
 #   make paper   set up (first time) and run the paper's PP/PIA/control comparison
 #   make test    set up (first time) and run the test suite (as CI does)
+# Set-up installs the pinned, tested versions of requirements/constraints.txt;
+# `make lock` refreshes that file from the newest releases (then run `make test`).
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 RANKS   ?= 2
 OUT     ?= results/paper
+PIN     := requirements/constraints.txt
 
-.PHONY: setup paper test test-slow lint clean
+.PHONY: setup paper test test-slow lint lock clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(PIN)
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e ".[fem,test]"
+	$(PY) -m pip install -c $(PIN) pip
+	$(PY) -m pip install -c $(PIN) -e ".[fem,test]"
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -27,7 +30,11 @@ test-slow: setup
 	$(PY) -m pytest -q -m slow
 
 lint: setup
-	$(VENV)/bin/ruff check depsim tests benchmarks
+	$(VENV)/bin/ruff check depsim tests benchmarks docs/examples
+
+# Resolve the newest versions allowed by pyproject.toml in a throw-away venv and pin them.
+lock:
+	scripts/lock-requirements $(PIN)
 
 clean:
 	rm -rf results .pytest_cache
