@@ -1,4 +1,4 @@
-"""Exceptions that map to the command line's exit codes (interface.md section 1)."""
+"""Exceptions that map to the command line's exit codes (docs/case-files.md §1)."""
 
 from __future__ import annotations
 

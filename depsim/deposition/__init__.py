@@ -1,4 +1,4 @@
-"""Li deposition: the moving Li surface (physics.md section 7).
+"""Li deposition: the moving Li surface (docs/model.md §7).
 
 * :mod:`~depsim.deposition.growth` — Faraday's law, v = -V_m i_BV / F, and the vertex velocities
   of the Li surface (:class:`SurfaceGrowth`).

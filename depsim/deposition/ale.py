@@ -16,7 +16,7 @@ the electrode in the same steps (sum of i^{n+1} dt_{n+1}: the charge that
 felt in the very step it happens. The geometry is explicit (lagged by one step): the error in a
 growth rate s is about s dt / 2, relative.
 
-The ALE term itself, -eps w . grad c in the transport equations (physics.md section 7), belongs
+The ALE term itself, -eps w . grad c in the transport equations (docs/model.md §7), belongs
 to the problem (built with ``moving_mesh=True``); its mesh velocity is the BDF derivative of the
 node positions, w = (a0 D_n - a2 D_(n-1)) / dt with the step's coefficients
 (:meth:`~depsim.solver.base.TransportProblemBase._ale_velocity_hat`): this class sets the two

@@ -31,7 +31,7 @@ Surface metrics (``metrics.json``; lengths in m):
 ``salt_swept``
     salt [mol per m of depth in 2D] that left the model with the electrolyte volume swept by
     the growing Li, the boundary integral of eps c+ D.(-n) over each move D (the neglected
-    Stefan flow would carry it to the reservoir; physics.md section 7), and, after remeshing,
+    Stefan flow would carry it to the reservoir; docs/model.md §7), and, after remeshing,
     the change of the salt content by the field transfer.
     Both are added to the salt budget of the
     :class:`~depsim.solver.simulation.Simulation`, so ``mass_balance_error`` keeps measuring

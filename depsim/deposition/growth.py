@@ -1,4 +1,4 @@
-"""Faraday's law for the moving Li surface (physics.md section 7).
+"""Faraday's law for the moving Li surface (docs/model.md §7).
 
 Li deposited by a local reaction current density i_BV (A/m^2, anodic positive) advances the Li
 surface into the electrolyte with the normal velocity

@@ -1,7 +1,7 @@
 """Plain description of the cell geometry (:class:`CellGeometry`) and its validation.
 
 Every length is in metres. :meth:`CellGeometry.from_case` reads the ``[geometry]`` table of a
-loaded case (interface.md section 2) with ``getattr``, so this module does not depend on
+loaded case (docs/case-files.md §2) with ``getattr``, so this module does not depend on
 :mod:`depsim.case`; tests and scripts can build a :class:`CellGeometry` directly.
 """
 

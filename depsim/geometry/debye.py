@@ -6,7 +6,7 @@ the Debye length of the 1:1 electrolyte::
     lambda_D = sqrt(eps0 eps_r R T / (2 F^2 c0))
 
 (4.3 nm at c0 = 1 mol/m^3, eps_r = 20; 0.154 nm at 1 M; 0.097 nm at 2.5 M). Elements next to
-charged surfaces and electrodes must be at most ``lambda_D / 5`` across (physics.md section 3).
+charged surfaces and electrodes must be at most ``lambda_D / 5`` across (docs/model.md §3).
 
 Helpers:
 

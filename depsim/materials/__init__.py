@@ -1,4 +1,4 @@
-"""Built-in library of separator and membrane properties from the seed papers.
+"""Built-in library of separator and membrane properties from published papers.
 
 See :mod:`depsim.materials.library` for how a case uses a material.
 """

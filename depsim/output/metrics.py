@@ -1,6 +1,6 @@
-"""Arc-length weighted statistics along the electrode and ``metrics.json`` (physics.md §10,
-interface.md §3). Pure numpy: no dolfinx, no MPI; call it on rank 0 with the arrays returned by
-:meth:`depsim.output.ElectrodeSampler.sample`.
+"""Arc-length weighted statistics along the electrode and ``metrics.json`` (docs/model.md §10,
+docs/case-files.md §3). Pure numpy: no dolfinx, no MPI; call it on rank 0 with the arrays
+returned by :meth:`depsim.output.ElectrodeSampler.sample`.
 
 The weights are the trapezoidal arc-length quadrature weights of the electrode vertices (m; lumped
 areas in m^2 in 3D), so a weighted mean is ``∫ v ds / ∫ ds``. ``i_n`` is the plating current

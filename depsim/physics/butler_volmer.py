@@ -1,6 +1,6 @@
 """Electrode kinetics at the Li surface: the one place where the Butler–Volmer law is written.
 
-Sign convention (physics.md section 4): the local reaction current density ``i_BV`` is positive
+Sign convention (docs/model.md §4): the local reaction current density ``i_BV`` is positive
 when anodic (Li stripping, Li -> Li+ + e-) and negative when cathodic (Li plating). The
 overpotential is eta = phi_s - phi_l - U with U = 0 at the reference concentration c_ref.
 

@@ -1,6 +1,6 @@
 """Frumkin correction of the Li kinetics by charged sites at the reaction plane.
 
-Physics (physics.md section 4; Biesheuvel, van Soestbergen & Bazant, Electrochim. Acta 54, 4857
+Physics (docs/model.md §4; Biesheuvel, van Soestbergen & Bazant, Electrochim. Acta 54, 4857
 (2009)). A charged site of surface charge density ``sigma`` [C/m^2] next to the Li carries a
 diffuse layer whose potential drop psi_d (potential of the reaction plane minus the potential of
 the electroneutral electrolyte just outside the diffuse layer) follows Gouy–Chapman–Grahame::
@@ -25,7 +25,7 @@ layer). Inserting both into concentration-dependent Butler–Volmer::
 (using alpha_a + alpha_c = 1). So the Frumkin correction is *exactly* a factor
 ``f = exp(-alpha_a psi_d / V_T)`` on the exchange current density, common to the anodic and the
 cathodic branch; the equilibrium potential is unchanged. Negative sites (psi_d < 0) raise i0,
-positive sites lower it. Example of physics.md: |sigma| = 0.05 C/m^2, c = 2500 mol/m^3,
+positive sites lower it. Example (docs/model.md §4): |sigma| = 0.05 C/m^2, c = 2500 mol/m^3,
 eps_r = 20, T = 298.15 K, alpha_a = 0.5: |psi_d| = 26.26 mV, f = 1.667 on negative (N1) sites
 and f = 0.600 on positive (N2) sites (:func:`exchange_current_factor`; tested in
 ``tests/verification/test_separator_frumkin.py``).

@@ -1,7 +1,7 @@
 """Poisson–Nernst–Planck (PNP) terms for a binary salt (z+ = +1, z- = -1) with fixed and
 surface charge, and the Gouy–Chapman reference solution.
 
-Dimensional equations (physics.md sections 2 and 3)::
+Dimensional equations (docs/model.md sections 2 and 3)::
 
     eps_p dc±/dt + div N± = 0,      N± = -D± (grad c± ± c± grad phi / V_T)
     -div(eps0 eps_r grad phi) = F (c+ - c- + z_X X)

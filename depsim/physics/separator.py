@@ -1,6 +1,6 @@
 """Separator regions: Nernst–Einstein / Bruggeman transport and the fixed charge (TMS / Donnan).
 
-**Transport properties** (physics.md section 6). A measured conductivity kappa and transference
+**Transport properties** (docs/model.md §6). A measured conductivity kappa and transference
 number t+ of the electrolyte-filled separator (at the bulk c0 and T) set effective ionic
 diffusivities by Nernst–Einstein, D+ = t+ kappa RT/(F^2 c0), D- = (1 - t+) kappa RT/(F^2 c0); they
 are already effective, no Bruggeman factor on top. Without measured values the separator holds the

@@ -1,5 +1,5 @@
 """`depsim compare`: table, figures, reuse of finished runs, failures, serial vs mpirun -n 2
-(interface.md sections 1 and 3)."""
+(docs/case-files.md sections 1 and 3)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`depsim sweep`: grid, point cases, sweep.csv/sweep.png, and under mpirun -n 2 the points run
-concurrently on split communicators (interface.md section 1)."""
+concurrently on split communicators (docs/case-files.md §1)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ def test_listing_has_all_materials():
     assert list_materials() == EXPECTED
 
 
-def test_measured_values_of_004():
+def test_measured_values_of_ding_2023():
     pp, pia = get_material("PP"), get_material("PIA")
     assert pp.transference_number == 0.39
     assert pp.conductivity == pytest.approx(0.023)  # 0.23 mS/cm

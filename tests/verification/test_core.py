@@ -1,4 +1,4 @@
-"""Verification of the electroneutral core (physics.md section 9, benchmarks a, b, d, f, g).
+"""Verification of the electroneutral core (docs/model.md §9, benchmarks a, b, d, f, g).
 
 Each study is a function in ``studies.py`` returning plain numbers; the parallel tests run
 the same function under ``mpirun -n 2`` and require the serial numbers within 1e-8.

@@ -49,8 +49,9 @@ def test_donnan_relations():
     )
 
 
-def test_transference_statement_of_physics_md():
-    """physics.md: 'ideal Donnan: t+ from 0.39 to 0.78 needs X ~ 1.9 c0' (negative matrix)."""
+def test_transference_statement_of_the_model_docs():
+    """docs/model.md §3.2: ideal Donnan, t+ from 0.39 to 0.78 needs X ~ -1.93 c0 (negative
+    matrix)."""
     Dp, Dm = 0.39, 0.61  # only the ratio matters
     X = sep_physics.fixed_charge_for_transference(0.78, Dp, Dm, 1.0)
     print(f"\nX for t+ 0.39 -> 0.78: {X:.4f} c0")
