@@ -92,7 +92,8 @@ def _empty(ax, text: str) -> None:
 
 def last_interface(folder: Path) -> tuple[float, dict[str, np.ndarray]] | None:
     """The rows of the last output time of ``folder/interface.csv``, ordered along the
-    electrode (by arc length ``s``, or by ``x`` where ``s`` is NaN): (t, column -> array)."""
+    electrode (by arc length ``s``, or by ``x`` where ``s`` is absent or NaN, as in 3D where the
+    columns are ``t,x,y,z,...``): (t, column -> array)."""
     path = Path(folder) / "interface.csv"
     if not path.is_file():
         return None
@@ -177,7 +178,7 @@ def interface_profiles(cases: Sequence[CaseOutput], path: Path) -> Path:
         t, d = got
         x = d["x"] * L_SCALE
         style = "-" if case.status == "finished" else "--"
-        if "s" in d and not np.isfinite(d["s"]).any():  # 3D surface: a cloud, not a line
+        if "z" in d or ("s" in d and not np.isfinite(d["s"]).any()):  # 3D: a cloud, not a line
             style = "."
         label = f"{case.label}, t = {t:.4g} s"
         ax_i.plot(x, d["i_n"] * I_SCALE, style, color=color, lw=1.6, ms=2, label=label)

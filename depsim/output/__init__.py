@@ -25,6 +25,8 @@ _WHERE = {
     "ElectrodeSampler": "interface",
     "InterfaceCSV": "interface",
     "INTERFACE_COLUMNS": "interface",
+    "INTERFACE_COLUMNS_3D": "interface",
+    "interface_columns": "interface",
     "MetricsRecorder": "metrics",
     "interface_metrics": "metrics",
     "profile_amplitude": "metrics",

@@ -1,6 +1,6 @@
 """Nodal values along the Li electrode Γ_e, and the ``interface.csv`` writer.
 
-Conventions (physics.md §1): ``n`` is the outward unit normal of the *electrolyte*, so on Γ_e it
+Conventions (docs/model.md §1): ``n`` is the outward unit normal of the *electrolyte*, so on Γ_e it
 points into the Li (downward on a bottom electrode). In 2D the electrode vertices are ordered
 along the surface by walking the facet chain from its end with the smallest x (ties: smallest
 y); the arc length ``s`` (m) grows along the walk and the unit tangent ``t`` points toward
@@ -8,6 +8,25 @@ increasing ``s`` (``t = (-n_y, n_x)`` or its opposite). For a vector field ``v``
 reports ``v_n = v·n`` and ``v_t = v·t``: for the electrolyte current density (A/m^2) ``v_n > 0``
 means current flows from the electrolyte into the Li, i.e. Li plates — the sign of ``i_n`` in the
 outputs.
+
+In 3D (x along the width, y up, z along the depth; the Li is the bottom surface y = h(x, z))
+a surface has no single arc length and no single tangent: the vertices are listed by their
+initial x, then z, then y (each rounded to 1e-9 of the electrode's extent); ``s`` is NaN; the
+normal ``n`` at a vertex is the normalised sum of the unit normals of its electrode facets;
+and ``v_t`` is the magnitude of the tangential part, ``v_t = |v - (v·n) n| >= 0`` (unsigned,
+so ``E_t`` has no direction in 3D).
+
+``interface.csv`` has one row per electrode vertex and output time — each vertex exactly once,
+whichever ranks share it — with the columns
+
+* 2D (:data:`INTERFACE_COLUMNS`): ``t,s,x,y,i_n,c_cation,c_anion,phi,E_t,E_n,eta``
+* 3D (:data:`INTERFACE_COLUMNS_3D`): ``t,x,y,z,i_n,c_cation,c_anion,phi,E_t,E_n,eta`` — ``z``
+  added so that every row can be put back on the surface, ``s`` left out.
+
+Units: ``t`` s; ``s``, ``x``, ``y``, ``z`` m (current, moved coordinates in a deposition run);
+``i_n`` A/m^2 (> 0 where Li plates); ``c_cation``, ``c_anion`` mol/m^3; ``phi`` V (electrolyte
+potential, Li at 0 V); ``E_t``, ``E_n`` V/m (tangential and normal field, n into the Li);
+``eta`` V (overpotential φ_s − φ_l).
 """
 
 from __future__ import annotations
@@ -22,10 +41,40 @@ from mpi4py import MPI
 
 from depsim.output.gather import check_p1, node_map
 
-__all__ = ["INTERFACE_COLUMNS", "ElectrodeSampler", "InterfaceCSV"]
+__all__ = [
+    "INTERFACE_COLUMNS",
+    "INTERFACE_COLUMNS_3D",
+    "ElectrodeSampler",
+    "InterfaceCSV",
+    "interface_columns",
+]
 
-#: the columns of ``interface.csv`` (interface.md §3)
+#: the columns of ``interface.csv`` in 2D (docs/case-files.md §3)
 INTERFACE_COLUMNS = ("t", "s", "x", "y", "i_n", "c_cation", "c_anion", "phi", "E_t", "E_n", "eta")
+#: the columns of ``interface.csv`` in 3D: ``z`` added, no arc length ``s``
+INTERFACE_COLUMNS_3D = (
+    "t",
+    "x",
+    "y",
+    "z",
+    "i_n",
+    "c_cation",
+    "c_anion",
+    "phi",
+    "E_t",
+    "E_n",
+    "eta",
+)
+
+
+def interface_columns(gdim: int) -> tuple[str, ...]:
+    """The ``interface.csv`` columns of a ``gdim``-dimensional run (2 or 3)."""
+    if gdim == 2:
+        return INTERFACE_COLUMNS
+    if gdim == 3:
+        return INTERFACE_COLUMNS_3D
+    raise ValueError(f"no interface.csv columns for dimension {gdim}")
+
 
 log = logging.getLogger("depsim")
 
@@ -146,7 +195,13 @@ class ElectrodeSampler:
         if comm.rank == 0:
             try:
                 x = geo["_x"]
-                self._perm = self._walk(x) if self.gdim == 2 else np.arange(self._nv)
+                if self.gdim == 2:
+                    self._perm = self._walk(x)
+                else:  # by x, then z, then y: the same rows on any number of ranks
+                    # (rounded to 1e-9 of the extent: tabulated coordinates carry round-off)
+                    ext = max(float(np.ptp(x, axis=0).max()), np.finfo(float).tiny)
+                    key = np.round((x - x.min(axis=0)) / ext * 1e9)
+                    self._perm = np.lexsort((key[:, 1], key[:, 2], key[:, 0]))
                 out = self._geometry(geo)
                 self.n_points = self._nv
                 self.s0 = out["s"]
@@ -281,15 +336,15 @@ class ElectrodeSampler:
                 shape ``(gdim,)``) of the sampler's mesh. Ghost values are updated first.
 
         Returns:
-            On rank 0 a dict of 1D arrays, one entry per electrode vertex, in surface order:
-            ``x``, ``y`` (``z`` in 3D) in m; ``s`` arc length in m (NaN in 3D); ``nx``, ``ny``
-            (``nz``) the unit normal pointing out of the electrolyte into the Li; ``tx``, ``ty``
-            (``tz``) the unit tangent toward increasing ``s`` (NaN in 3D); ``weight`` the
-            trapezoidal arc-length quadrature weight in m (lumped area in m^2 in 3D), summing to
-            the electrode length (area). For each scalar function its nodal values under its
-            name; for each vector function ``name``: ``name_x``, ``name_y`` (``name_z``),
-            ``name_n`` = v·n and ``name_t`` = v·t (in 3D: the magnitude of the tangential part
-            of v). None on the other ranks.
+            On rank 0 a dict of 1D arrays, one entry per electrode vertex, in surface order (3D:
+            by initial x, then z, then y): ``x``, ``y`` (``z`` in 3D) in m; ``s`` arc length in
+            m (NaN in 3D); ``nx``, ``ny`` (``nz``) the unit normal pointing out of the
+            electrolyte into the Li; ``tx``, ``ty`` (``tz``) the unit tangent toward increasing
+            ``s`` (NaN in 3D); ``weight`` the trapezoidal arc-length quadrature weight in m
+            (lumped area in m^2 in 3D), summing to the electrode length (area). For each scalar
+            function its nodal values under its name; for each vector function ``name``:
+            ``name_x``, ``name_y`` (``name_z``), ``name_n`` = v·n and ``name_t`` = v·t (in 3D:
+            the magnitude of the tangential part of v). None on the other ranks.
         """
         functions = dict(functions or {})
         if functions:
@@ -321,16 +376,20 @@ class InterfaceCSV:
     """Append electrode samples to ``interface.csv``: one row per electrode vertex and output
     time, header written once; only rank 0 touches the file.
 
-    Columns (default :data:`INTERFACE_COLUMNS`): ``t`` (s), ``s``, ``x``, ``y`` (m), ``i_n``
-    (A/m^2, plating current density, > 0 where Li deposits), ``c_cation``, ``c_anion``
-    (mol/m^3), ``phi`` (V), ``E_t``, ``E_n`` (V/m, tangential and normal field, n into the Li),
-    ``eta`` (V, overpotential). A column missing from the samples is looked up under its alias
-    (``i_n`` -> ``current_n``) and otherwise written as ``nan`` (with one warning).
+    Columns (default :func:`interface_columns` of ``gdim``: :data:`INTERFACE_COLUMNS` in 2D,
+    :data:`INTERFACE_COLUMNS_3D` in 3D): ``t`` (s), ``s`` (2D only), ``x``, ``y``, ``z`` (3D
+    only) (m), ``i_n`` (A/m^2, plating current density, > 0 where Li deposits), ``c_cation``,
+    ``c_anion`` (mol/m^3), ``phi`` (V), ``E_t``, ``E_n`` (V/m, tangential and normal field, n
+    into the Li; ``E_t`` >= 0 in 3D, see the module docstring), ``eta`` (V, overpotential). A
+    column missing from the samples is looked up under its alias (``i_n`` -> ``current_n``) and
+    otherwise written as ``nan`` (with one warning).
 
     Args:
         path: the CSV file.
-        columns: column names, in order.
-        append: keep an existing file (restart) instead of starting a new one.
+        columns: column names, in order (default: by ``gdim``).
+        gdim: geometric dimension of the run (2 or 3), choosing the default columns.
+        append: keep an existing file (restart) instead of starting a new one; its header wins
+            over ``columns`` so that the file stays consistent.
         comm: communicator whose rank 0 writes.
     """
 
@@ -339,17 +398,28 @@ class InterfaceCSV:
     def __init__(
         self,
         path: Path | str,
-        columns: Sequence[str] = INTERFACE_COLUMNS,
+        columns: Sequence[str] | None = None,
         *,
+        gdim: int = 2,
         append: bool = False,
         comm=None,
     ):
         self.path = Path(path)
-        self.columns = list(columns)
+        self.columns = list(interface_columns(gdim) if columns is None else columns)
         self.comm = comm if comm is not None else MPI.COMM_WORLD
         self._warned: set[str] = set()
         if self.comm.rank == 0:
-            if not (append and self.path.exists() and self.path.stat().st_size > 0):
+            if append and self.path.exists() and self.path.stat().st_size > 0:
+                with self.path.open() as fh:
+                    header = fh.readline().strip().split(",")
+                if header != self.columns:
+                    log.warning(
+                        "interface.csv: continuing the existing columns %s (not %s)",
+                        ",".join(header),
+                        ",".join(self.columns),
+                    )
+                    self.columns = header
+            else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.path.write_text(",".join(self.columns) + "\n")
 

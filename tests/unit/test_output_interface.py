@@ -11,7 +11,13 @@ import pytest
 from dolfinx import fem, mesh
 from mpi4py import MPI
 
-from depsim.output import INTERFACE_COLUMNS, ElectrodeSampler, InterfaceCSV
+from depsim.output import (
+    INTERFACE_COLUMNS,
+    INTERFACE_COLUMNS_3D,
+    ElectrodeSampler,
+    InterfaceCSV,
+    interface_columns,
+)
 
 ELECTRODE = 1
 AMP = 0.2
@@ -48,7 +54,7 @@ def test_sine_bottom_arc_length_and_values():
     assert len(out["x"]) == 65
     # walked from the smallest x, in order along the surface
     assert out["x"][0] == pytest.approx(0.0) and np.all(np.diff(out["x"]) > 0)
-    assert np.all(np.diff(out["s"]) > 0) and out["s"][0] == 0.0
+    assert np.all(np.diff(out["s"]) > 0) and out["s"][0] == pytest.approx(0.0, abs=1e-15)
     L = sine_length()
     assert out["s"][-1] == pytest.approx(L, abs=1e-3)
     assert out["weight"].sum() == pytest.approx(out["s"][-1], rel=1e-12)
@@ -96,7 +102,9 @@ def test_walk_follows_chain_not_x():
     steps = np.linalg.norm(np.diff(pts, axis=0), axis=1)
     np.testing.assert_allclose(steps, 0.25)  # consecutive vertices are neighbours
     assert out["s"][-1] == pytest.approx(3.0)
-    assert tuple(pts[0]) in {(0.0, 0.0), (0.0, 1.0)}
+    # the walk starts at one end of the chain: (0, 0) or (0, 1), up to rounding
+    ends = np.array([[0.0, 0.0], [0.0, 1.0]])
+    assert np.min(np.linalg.norm(ends - pts[0], axis=1)) < 1e-12
     # normals point out of the square
     centre_to_p = pts - 0.5
     n = np.stack([out["nx"], out["ny"]], axis=1)
@@ -116,6 +124,43 @@ def test_3d_normals_and_area():
     assert np.all(np.isnan(out["s"]))
     np.testing.assert_allclose(out["E_n"], -(2 + out["x"]))
     np.testing.assert_allclose(out["E_t"], 1.0)
+    # every vertex of the 4 x 3 grid on z = 0 once, listed by x, then z, then y
+    assert len(out["x"]) == 4 * 3
+    xyz = np.stack([out["x"], out["y"], out["z"]], axis=1)
+    assert len(np.unique(np.round(xyz, 12), axis=0)) == 12
+    np.testing.assert_allclose(out["z"], 0.0, atol=1e-15)
+    dx = np.diff(out["x"])
+    assert np.all(dx > -1e-12)
+    assert np.all(np.diff(out["y"])[np.abs(dx) < 1e-12] > 0)
+
+
+def test_interface_columns():
+    assert interface_columns(2) == INTERFACE_COLUMNS
+    assert interface_columns(3) == INTERFACE_COLUMNS_3D
+    assert INTERFACE_COLUMNS[:4] == ("t", "s", "x", "y")
+    assert INTERFACE_COLUMNS_3D[:4] == ("t", "x", "y", "z") and "s" not in INTERFACE_COLUMNS_3D
+    assert INTERFACE_COLUMNS[4:] == INTERFACE_COLUMNS_3D[4:]
+    with pytest.raises(ValueError):
+        interface_columns(1)
+
+
+def test_interface_csv_3d(tmp_path):
+    path = tmp_path / "interface.csv"
+    n = 3
+    samples = {k: np.arange(n) + 0.25 * i for i, k in enumerate(INTERFACE_COLUMNS_3D)}
+    samples["s"] = np.full(n, np.nan)  # the sampler's s in 3D: not written
+    InterfaceCSV(path, gdim=3).append(0.5, samples)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "t,x,y,z,i_n,c_cation,c_anion,phi,E_t,E_n,eta"
+    data = np.genfromtxt(path, delimiter=",", names=True)
+    assert len(data) == n and not np.isnan(data["t"]).any()
+    for k in ("x", "y", "z", "phi"):
+        np.testing.assert_allclose(data[k], samples[k], rtol=1e-10)
+    # a restart keeps the file's own columns, even when asked for others
+    InterfaceCSV(path, gdim=2, append=True).append(1.0, samples)
+    data = np.genfromtxt(path, delimiter=",", names=True)
+    assert data.dtype.names == INTERFACE_COLUMNS_3D and len(data) == 2 * n
+    np.testing.assert_allclose(data["z"][n:], samples["z"], rtol=1e-10)
 
 
 def test_missing_tag_raises():
@@ -137,8 +182,9 @@ def test_interface_csv(tmp_path):
     assert lines[0] == ",".join(INTERFACE_COLUMNS)
     assert len(lines) == 1 + 2 * n
     data = np.genfromtxt(path, delimiter=",", names=True)
-    assert np.all(data["t"][n:] == 1.5)
-    np.testing.assert_array_equal(data["i_n"], 5.0)  # alias current_n
+    np.testing.assert_allclose(data["t"][:n], 0.0, atol=1e-15)
+    np.testing.assert_allclose(data["t"][n:], 1.5, rtol=1e-12)
+    np.testing.assert_allclose(data["i_n"], 5.0, rtol=1e-12)  # alias current_n
     assert np.all(np.isnan(data["eta"]))
     np.testing.assert_allclose(data["phi"][:n], samples["phi"], rtol=1e-10)  # %.10e
     # restart: append keeps the header and the rows

@@ -81,12 +81,13 @@ def test_metrics_json(tmp_path):
     text = path.read_text()
     assert "NaN" not in text and "Infinity" not in text
     data = json.loads(text)
-    assert data["t"] == 2.0 and data["i_mean"] == 4.5 and data["i_cv"] == 0.02
+    assert data["t"] == pytest.approx(2.0) and data["i_mean"] == pytest.approx(4.5)
+    assert data["i_cv"] == pytest.approx(0.02)
     assert data["c_surface_min"] is None
     ts = data["time_series"]
-    assert ts["t"] == [0.0, 1.0, 2.0]
-    assert ts["i_cv"] == [0.01, None, 0.02]
-    assert ts["c_surface_min"] == [None, 900.0, None]
+    assert ts["t"] == pytest.approx([0.0, 1.0, 2.0])
+    assert ts["i_cv"] == pytest.approx([0.01, None, 0.02])  # None: NaN in, null out
+    assert ts["c_surface_min"] == pytest.approx([None, 900.0, None])
     assert data["mpi_size"] == 2 and data["case_hash"] == "abc"
     assert data["versions"]["numpy"] == np.__version__
     assert set(data["versions"]) >= {
