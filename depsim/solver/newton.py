@@ -11,13 +11,28 @@ iteration and two back-substitutions (J x1 = F, J x2 = b), then dV = (G - r.x1)/
 dU = x1 - x2 dV. This is the full Newton step of the coupled system (quadratic convergence),
 at the cost of one extra triangular solve. Without the global unknown it is plain Newton.
 
-Convergence: ||F||_2 <= max(atol, rtol ||F_0||_2) and |G| <= max(atol, rtol |G_0|), or an
-update ||dU||_inf <= stol. A damping rule caps the largest change of u = ln c and psi per
-iteration at ``max_step`` (in units of 1 and V_T).
+Two kinds of solve (docs/solver.md):
 
-Between time steps the LU factorisation is kept while the time-step constants and the mesh
-are unchanged (modified Newton; refreshed when convergence slows): one factorisation then
-serves several steps (benchmarks/README.md).
+- **one-shot** solves start far from their solution: the steady state (and each level of its
+  load continuation) and the initial potential. They use full Newton (a fresh Jacobian and LU
+  factorisation every iteration: quadratic convergence) and converge when
+  ||F||_2 <= rtol ||F_0||_2 and |G| <= rtol S_G, or when the update is negligible,
+  ||dU||_inf <= stol (round-off). ``atol`` plays no part: the tolerance the user asks for with
+  ``rtol`` is the one delivered.
+- **time steps** start from the previous step's solution, so ||F_0|| measures only the change
+  over the step (tiny near a steady state). The LU factorisation is kept between steps while the
+  time-step constants and the mesh are unchanged (modified Newton: one factorisation serves
+  several steps, benchmarks/README.md), refreshed when an iteration reduces ||F|| by less than
+  ``refresh_factor`` (10x) and after a failed attempt. A step converges when
+  ||F||_2 <= max(rtol ||F_0||_2, atol R) and |G| <= max(rtol |G_0|, atol S_G), or on a
+  negligible update.
+
+R is the residual scale of the problem: the largest initial residual norm ||F_0|| this solver
+has started from (normally the initial-potential solve, which starts from the cell at rest under
+its full load). S_G is the scale of the current constraint: the largest of |G_0| and the applied
+current |i_app| (dimensionless) seen. Both tolerances are thus relative, and independent of the
+mesh and of the units of the residual. A damping rule caps the largest change of u = ln c and
+psi per iteration at ``max_step`` (in units of 1 and V_T).
 """
 
 from __future__ import annotations
@@ -41,9 +56,22 @@ class NewtonDivergence(RuntimeError):
 
 @dataclass
 class NewtonReport:
+    """``iterations``, ``linear_iterations``, final ``residual`` ||F||_2, ``initial_residual``
+    ||F_0||_2, ``residuals`` (||F||_2 at every check, the first is ||F_0||), ``kind`` of solve
+    ("one-shot" or "step") and ``factorisations`` (Jacobian LU factorisations made)."""
+
     iterations: int
     linear_iterations: int
     residual: float
+    initial_residual: float = float("nan")
+    residuals: tuple[float, ...] = ()
+    kind: str = "step"
+    factorisations: int = 0
+
+    @property
+    def relative_residual(self) -> float:
+        """||F||_2 / ||F_0||_2 (0 when F_0 = 0)."""
+        return self.residual / self.initial_residual if self.initial_residual else 0.0
 
 
 def linear_solver_options(linear: str) -> dict[str, object]:
@@ -81,13 +109,20 @@ class BorderedNewton:
     The problem must provide ``U`` (Function), ``residual`` and ``jacobian`` (compiled forms),
     ``bcs``, ``constraint`` (None or a :class:`GlobalConstraint`), ``V_hat`` and
     ``i_app_hat`` (Constants) and ``comm``.
+
+    Tolerances (see the module docstring and docs/solver.md): ``rtol`` the reduction of ||F||
+    from the start of the solve; ``atol`` (time steps only) relative to the problem's residual
+    scale R (``residual_scale``: the largest initial residual met; give it to fix it); ``stol``
+    a negligible update ||dU||_inf (round-off). ``reuse_jacobian``: keep the LU factorisation
+    between time steps (modified Newton), refreshed when an iteration reduces ||F|| by less than
+    ``refresh_factor``; one-shot solves always use full Newton.
     """
 
     def __init__(
         self,
         problem,
         rtol: float = 1e-8,
-        atol: float = 1e-10,
+        atol: float = 1e-7,
         stol: float = 1e-12,
         max_it: int = 25,
         linear: str = "mumps",
@@ -95,10 +130,16 @@ class BorderedNewton:
         prefix: str = "depsim_",
         max_step: float = 2.0,
         reuse_jacobian: bool = True,
+        refresh_factor: float = 10.0,
+        residual_scale: float | None = None,
     ):
         self.problem = problem
         self.rtol, self.atol, self.stol, self.max_it = rtol, atol, stol, max_it
         self.max_step = max_step
+        self.refresh_factor = refresh_factor
+        self._fixed_scale = residual_scale is not None
+        self.residual_scale = float(residual_scale) if residual_scale is not None else 0.0
+        self.constraint_scale = 0.0
         pb = problem
         self.A = fem_petsc.create_matrix(pb.jacobian)
         self.F = fem_petsc.create_vector(pb.W)
@@ -174,31 +215,52 @@ class BorderedNewton:
         mode = float(pb.constraint is not None)
         return consts + (mode, float(x.sum()), float((x * x).sum()))
 
-    def solve(self) -> NewtonReport:
+    def solve_kind(self) -> str:
+        """The kind of solve the problem is set up for: "one-shot" when it solves for the
+        steady state (no time derivative: a0 = a1 = a2 = 0) or for the initial state
+        (``init`` = 1), "step" otherwise."""
+        pb = self.problem
+        if hasattr(pb, "init") and float(pb.init.value) != 0.0:
+            return "one-shot"
+        coeffs = [float(getattr(pb, n).value) for n in ("a0", "a1", "a2") if hasattr(pb, n)]
+        if coeffs and all(c == 0.0 for c in coeffs):
+            return "one-shot"
+        return "step"
+
+    def solve(self, kind: str | None = None) -> NewtonReport:
         """Solve in place (``problem.U`` and ``problem.V_hat``); raise NewtonDivergence.
 
-        With ``reuse_jacobian`` (default) the LU factorisation of the last Jacobian is kept
-        while the time-step constants and the mesh are unchanged (modified Newton); the
-        Jacobian is refreshed when an iteration reduces the residual by less than 10x, and a
-        failed solve is retried once from the start with a fresh Jacobian.
+        ``kind``: "one-shot" (steady state, initial state: full Newton, converged on ``rtol``)
+        or "step" (a time step: with ``reuse_jacobian`` the LU factorisation of the last
+        Jacobian is kept while the time-step constants and the mesh are unchanged, refreshed
+        when an iteration reduces the residual by less than ``refresh_factor``; converged on
+        ``rtol`` or ``atol`` R). None: :meth:`solve_kind`. A failed step with a kept Jacobian is
+        retried once from the start with a fresh one.
         """
         pb = self.problem
+        kind = self.solve_kind() if kind is None else kind
+        if kind not in ("one-shot", "step"):
+            raise ValueError(f"kind must be 'one-shot' or 'step', not {kind!r}")
+        if kind == "one-shot":
+            return self._iterate(refresh_first=True, full=True)
         key = self._jacobian_key()
         stale = self._A_key is None or key != self._A_key or not self.reuse_jacobian
         stale = bool(pb.comm.allreduce(stale, op=_lor()))  # collective decision
         if stale:
-            return self._iterate(refresh_first=True)
+            return self._iterate(refresh_first=True, full=False)
         U0 = pb.U.x.array.copy()
         V0 = float(pb.V_hat.value)
         try:
-            return self._iterate(refresh_first=False)
+            return self._iterate(refresh_first=False, full=False)
         except NewtonDivergence as exc:
             log.debug("Newton with the kept Jacobian failed (%s): retry with a fresh one", exc)
             pb.U.x.array[:] = U0
             pb.V_hat.value = V0
-            return self._iterate(refresh_first=True)
+            return self._iterate(refresh_first=True, full=False)
 
-    def _iterate(self, refresh_first: bool) -> NewtonReport:
+    def _iterate(self, refresh_first: bool, full: bool) -> NewtonReport:
+        """Newton iterations; ``full``: one-shot solve (fresh Jacobian every iteration, no
+        ``atol``), else a time step (modified Newton)."""
         pb = self.problem
         U = pb.U
         has_global = pb.constraint is not None
@@ -206,17 +268,25 @@ class BorderedNewton:
         F_prev = None
         lin_its = 0
         factorisations = 0
+        history: list[float] = []
         for it in range(self.max_it + 1):
             self._assemble_F()
             Fn = self.F.norm()
             G = self._assemble_constraint() if has_global else 0.0
             if not np.isfinite(Fn) or not np.isfinite(G):
                 raise NewtonDivergence(f"non-finite residual at Newton iteration {it}")
+            history.append(Fn)
             if F0 is None:
                 F0, G0 = Fn, abs(G)
+                if not self._fixed_scale:
+                    self.residual_scale = max(self.residual_scale, F0)
+                if has_global:
+                    i_app = abs(float(pb.i_app_hat.value))
+                    self.constraint_scale = max(self.constraint_scale, G0, i_app)
+                F_tol, G_tol = self._tolerances(F0, G0, full)
             log.debug("Newton %d: |F| = %.3e, |G| = %.3e", it, Fn, abs(G))
-            ok_F = Fn <= max(self.atol, self.rtol * F0)
-            ok_G = abs(G) <= max(self.atol, self.rtol * G0) if has_global else True
+            ok_F = Fn <= F_tol
+            ok_G = abs(G) <= G_tol if has_global else True
             if ok_F and ok_G and it > 0:
                 break
             if it == self.max_it:
@@ -225,9 +295,10 @@ class BorderedNewton:
                     f"(|F| = {Fn:.3e}, |G| = {abs(G):.3e})"
                 )
             refresh = (
-                not self.reuse_jacobian
+                full
+                or not self.reuse_jacobian
                 or (it == 0 and refresh_first)
-                or (F_prev is not None and Fn > 0.1 * F_prev)
+                or (F_prev is not None and Fn * self.refresh_factor > F_prev)
             )
             if refresh:
                 fem_petsc_assemble_matrix(self.A, pb.jacobian, pb.bcs)
@@ -261,12 +332,30 @@ class BorderedNewton:
                 # update negligible: converged (residual may be at round-off level)
                 self._assemble_F()
                 Fn = self.F.norm()
+                history.append(Fn)
                 it += 1
                 break
         self.total_iterations += it
         self.total_linear_iterations += lin_its
         self.total_factorisations += factorisations
-        return NewtonReport(iterations=it, linear_iterations=lin_its, residual=Fn)
+        return NewtonReport(
+            iterations=it,
+            linear_iterations=lin_its,
+            residual=Fn,
+            initial_residual=F0,
+            residuals=tuple(history),
+            kind="one-shot" if full else "step",
+            factorisations=factorisations,
+        )
+
+    def _tolerances(self, F0: float, G0: float, full: bool) -> tuple[float, float]:
+        """(tolerance on ||F||, tolerance on |G|) of a solve starting at ||F_0||, |G_0|."""
+        if full:  # one-shot: rtol alone (G_0 may be ~0 when the start satisfies the constraint)
+            return self.rtol * F0, self.rtol * max(G0, self.constraint_scale)
+        return (
+            max(self.rtol * F0, self.atol * self.residual_scale),
+            max(self.rtol * G0, self.atol * self.constraint_scale),
+        )
 
     def destroy(self) -> None:
         for obj in (self.ksp, self.A, self.F, self.x1, self.x2, self.x):

@@ -3,7 +3,10 @@
 - :meth:`Simulation.initialise`: consistent initial potential (phi is algebraic) at c = c0, and,
   in galvanostatic mode, the initial cell potential.
 - :meth:`Simulation.solve_steady`: the steady state directly, with continuation in the applied
-  current (or potential) when Newton fails from the uniform start.
+  current (or potential) when Newton fails from the uniform start. The initial and steady
+  solves are "one-shot" Newton solves (full Newton, converged on snes_rtol); time steps reuse
+  the LU factorisation (modified Newton) and also stop at snes_atol of the residual scale
+  (:mod:`depsim.solver.newton`, docs/solver.md).
 - :meth:`Simulation.advance`: variable-step BDF2 (implicit Euler for the first step) with
   step cut-back on Newton failure, a cap on the change of ln c per step and detection of surface
   depletion (Sand's time), calling ``on_step`` after every accepted step.
@@ -99,6 +102,11 @@ class Simulation:
         return -eta_hat * pb.scales.thermal_voltage
 
     def _solve(self) -> NewtonReport:
+        """One Newton solve. Its kind follows from the problem's state
+        (:meth:`BorderedNewton.solve_kind`): "one-shot" for the initial state (``init`` = 1)
+        and the steady state (no time derivative): full Newton, converged on snes_rtol;
+        "step" after ``set_bdf``: modified Newton, converged on snes_rtol or snes_atol of the
+        residual scale (:mod:`depsim.solver.newton`, docs/solver.md)."""
         t0 = _time.perf_counter()
         try:
             return self.newton.solve()
@@ -130,7 +138,11 @@ class Simulation:
 
     # ------------------------------------------------------------------------------------------
     def solve_steady(self, max_levels: int = 6) -> NewtonReport:
-        """Steady state, with continuation in the load when the direct solve fails."""
+        """Steady state, with continuation in the load when the direct solve fails.
+
+        Every solve is one-shot full Newton (a fresh Jacobian each iteration, quadratic
+        convergence) and stops when ||F|| <= snes_rtol ||F_0|| (F_0: the residual of the start):
+        the requested relative accuracy is delivered (docs/solver.md)."""
         pb = self.problem
         if pb.closed:
             raise SolverFailure(

@@ -268,7 +268,10 @@ def electroneutral_limit(
     t_end = t_end_tau * tau
     sim = Simulation(
         pb,
-        BorderedNewton(pb, rtol=1e-10, atol=1e-12),
+        # atol is relative to the residual scale (~1e-2 here): 1e-10 of it is ~1e-12, above the
+        # round-off floor of the residual (~1e-14), so every step ends on the tolerance and the
+        # step sequence does not depend on round-off (serial = parallel)
+        BorderedNewton(pb, rtol=1e-10, atol=1e-10),
         Stepsize(dt=1e-3 * tau, max_dt=4.0 * tau, max_change=0.1),
     )
     sim.initialise()

@@ -1,6 +1,6 @@
-"""Frumkin kinetics and charged sites along the Li (physics.md section 4).
+"""Frumkin kinetics and charged sites along the Li (docs/model.md §4).
 
-The worked example of physics.md (|sigma| = 0.05 C/m^2, 2.5 M, eps_r = 20: |psi_d| ~ 26 mV,
+The worked example of docs/model.md §4 (|sigma| = 0.05 C/m^2, 2.5 M, eps_r = 20: |psi_d| ~ 26 mV,
 i0 x 1.67 on N1 and x 0.60 on N2 sites) is reproduced by the documented form
 f = exp(-alpha_a psi_d / V_T), psi_d = 2 V_T asinh(sigma / sqrt(8 eps0 eps_r R T c0)).
 """
@@ -15,7 +15,7 @@ from depsim.physics.sites import SiteSpec, surface_charge_profile
 from tests.verification.test_separator_transport import compare_serial_parallel, study
 
 
-def test_physics_md_example_numbers():
+def test_model_docs_example_numbers():
     psi_n1 = frumkin.diffuse_layer_potential(-0.05, 2500.0, 20.0, 298.15)
     psi_n2 = frumkin.diffuse_layer_potential(+0.05, 2500.0, 20.0, 298.15)
     f_n1 = frumkin.exchange_current_factor(-0.05, 2500.0, 20.0, 298.15, 0.5)
@@ -31,8 +31,8 @@ def test_physics_md_example_numbers():
 
     lam = frumkin.debye_length(2500.0, 20.0)
     assert abs(4 * FARADAY * 2500.0 * lam / frumkin.grahame_scale(2500.0, 20.0, 298.15) - 1) < 1e-12
-    assert abs(lam - 0.097e-9) < 0.001e-9  # physics.md: 0.097 nm at 2.5 M
-    assert frumkin.exchange_current_factor(0.0, 2500.0) == 1.0
+    assert abs(lam - 0.097e-9) < 0.001e-9  # docs/model.md §3.4: 0.097 nm at 2.5 M
+    assert frumkin.exchange_current_factor(0.0, 2500.0) == pytest.approx(1.0, rel=1e-15)
 
 
 def test_site_patterns():
