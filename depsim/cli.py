@@ -1,4 +1,4 @@
-"""The ``depsim`` command line (interface.md section 1).
+"""The ``depsim`` command line (docs/case-files.md §1).
 
 Commands: ``run``, ``check``, ``mesh``, ``compare``, ``sweep``, ``info``, ``materials``.
 Exit codes: 0 success; 2 invalid input (case file or command line: one line
@@ -79,12 +79,19 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--set",
         dest="overrides",
-        action="extend",
-        nargs="+",
+        action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a case key (dotted path), e.g. --set separator.transference_number=0.6 "
-        "'time.end=10 s'",
+        help="override a case key (dotted path); repeat it for several keys, e.g. "
+        "--set separator.transference_number=0.6 --set 'time.end=10 s'",
+    )
+
+
+def _add_log_options(p: argparse.ArgumentParser) -> None:
+    """``--quiet`` and ``--log-level``, the same on every command."""
+    p.add_argument("--quiet", action="store_true", help="console: warnings and errors only")
+    p.add_argument(
+        "--log-level", choices=("debug", "info", "warning"), default="info", help="log detail"
     )
 
 
@@ -103,10 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case", metavar="CASE", help="case file (TOML)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: output.dir)")
     _add_set(p)
-    p.add_argument("--restart", metavar="DIR", help="continue a stopped run from its folder")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument(
-        "--log-level", choices=("debug", "info", "warning"), default="info", help="log detail"
+        "--restart",
+        metavar="DIR",
+        help="continue a stopped run from its folder (written to DIR unless --out is given)",
     )
 
     p = sub.add_parser("check", help="validate a case and print it resolved (SI units)")
@@ -137,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("info", help="versions, MPI size and available linear solvers")
     sub.add_parser("materials", help="list the built-in separator materials")
+    for p in sub.choices.values():
+        _add_log_options(p)
     return parser
 
 
@@ -164,6 +173,16 @@ def _load(path: str, overrides: dict[str, Any]):
     return case
 
 
+def _operation_summary(op) -> str:
+    """One comment line on what drives the cell: the applied current, potential or protocol."""
+    if op.steps:
+        n, total = len(op.steps), op.protocol_duration
+        return f"# protocol of {n} step(s) x {op.cycles} cycle(s), {total:.6g} s in all"
+    if op.mode == "potentiostatic":
+        return f"# applied potential {op.potential:.6g} V (top vs the grounded Li; > 0 plates Li)"
+    return f"# applied current density {op.current_density:.6g} A/m^2 (> 0 plates Li)"
+
+
 def _cmd_check(args) -> int:
     from depsim.case import case_hash, to_toml
 
@@ -183,7 +202,7 @@ def _cmd_check(args) -> int:
             else f"porosity^{case.separator.bruggeman:g} x electrolyte"
         )
         lines.append(f"# separator D+ = {sd[0]:.6g} m^2/s, D- = {sd[1]:.6g} m^2/s ({how})")
-    lines.append(f"# applied current density {case.current_density:.6g} A/m^2 (> 0 plates Li)")
+    lines.append(_operation_summary(case.operation))
     _out("\n".join(lines) + "\n\n" + to_toml(case).rstrip("\n"))
     return 0
 
@@ -192,12 +211,14 @@ def _cmd_run(args) -> int:
     overrides = _overrides(args.overrides)
     if args.out:
         overrides["output.dir"] = args.out
+    elif args.restart:  # a restart continues in the stopped run's folder
+        overrides["output.dir"] = args.restart
     case = _load(args.case, overrides)  # validated before any folder exists
     from depsim.run import run_case
 
     result = run_case(
         case,
-        out_dir=Path(args.out) if args.out else None,
+        out_dir=Path(args.out) if args.out else Path(case.output.dir),
         restart=Path(args.restart) if args.restart else None,
         quiet=args.quiet,
         log_level=args.log_level,
@@ -218,17 +239,27 @@ def _cmd_mesh(args) -> int:
     return 0
 
 
-def _cmd_compare(args) -> int:
-    overrides = _overrides(args.overrides)
-    cases = [_load(p, overrides) for p in args.cases]
-    from depsim.compare import compare_cases
+def _study_options(args) -> dict[str, Any]:
+    """Keyword arguments of a study (compare, sweep): its folder and the log options."""
+    out = Path(args.out) if args.out else None
+    return dict(out_dir=out, quiet=args.quiet, log_level=args.log_level)
 
-    result = compare_cases(cases, out_dir=Path(args.out) if args.out else None)
+
+def _print_folder(result) -> int:
+    """Print where a study wrote its results (rank 0); exit code 0."""
     if isinstance(result, str | Path):
         _out(str(result))
     elif getattr(result, "output_dir", None) is not None:
         _out(str(result.output_dir))
     return 0
+
+
+def _cmd_compare(args) -> int:
+    overrides = _overrides(args.overrides)
+    cases = [_load(p, overrides) for p in args.cases]
+    from depsim.compare import compare_cases
+
+    return _print_folder(compare_cases(cases, **_study_options(args)))
 
 
 def _get_dotted(case, key: str) -> Any:
@@ -280,12 +311,7 @@ def _cmd_sweep(args) -> int:
         vary.append((key, ends[0], ends[1], n))
     from depsim.sweep import run_sweep
 
-    result = run_sweep(case, vary, out_dir=Path(args.out) if args.out else None)
-    if isinstance(result, str | Path):
-        _out(str(result))
-    elif getattr(result, "output_dir", None) is not None:
-        _out(str(result.output_dir))
-    return 0
+    return _print_folder(run_sweep(case, vary, **_study_options(args)))
 
 
 def _version(module: str) -> str:
@@ -347,11 +373,22 @@ _COMMANDS = {
 }
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse ``argv``, letting a command's options and case files come in any order
+    (``compare A.toml --set K=V B.toml``): the command's own parser reads them intermixed."""
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if argv and argv[0] in commands:
+        args = commands[argv[0]].parse_intermixed_args(argv[1:])
+        args.command = argv[0]
+        return args
+    return parser.parse_args(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``depsim`` command line; returns the exit code (see module docstring)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, sys.argv[1:] if argv is None else list(argv))
     except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
         return int(exc.code or 0)
     debug = getattr(args, "log_level", "info") == "debug"

@@ -96,8 +96,12 @@ def _read_metrics(folder: Path) -> dict | None:
         return None
 
 
-def run_or_reuse(case, out_dir: Path, comm, quiet: bool = True) -> dict[str, Any]:
+def run_or_reuse(
+    case, out_dir: Path, comm, quiet: bool = True, log_level: str = "info"
+) -> dict[str, Any]:
     """Run ``case`` into ``out_dir`` on ``comm`` (collective), or reuse a finished run there.
+
+    ``quiet`` hides the run's progress display; ``log_level`` is its console log level.
 
     Returns (on every rank of ``comm``) ``{"status", "message", "reused", "metrics"}`` where
     ``metrics`` is the content of ``metrics.json`` (None if the run left none). A
@@ -121,7 +125,7 @@ def run_or_reuse(case, out_dir: Path, comm, quiet: bool = True) -> dict[str, Any
         return {"status": "finished", "message": "", "reused": True, "metrics": reuse}
     status, message = "finished", ""
     try:
-        run_case(case, out_dir=out_dir, quiet=quiet, comm=comm)
+        run_case(case, out_dir=out_dir, quiet=quiet, log_level=log_level, comm=comm)
     except SolverFailure as exc:
         status, message = "failed", str(exc)
     metrics = _read_metrics(out_dir) if comm.rank == 0 else None
@@ -192,12 +196,21 @@ def _md_escape(text: str) -> str:
 # Logging of the comparison itself
 
 
-def setup_command_log(out_dir: Path | None, filename: str, comm, *, append: bool = False):
-    """Console on rank 0 at INFO and ``out_dir/filename`` (rank 0) for a compare/sweep
-    command's own messages. Called again after each run (which reconfigures the logger)."""
+def setup_command_log(
+    out_dir: Path | None,
+    filename: str,
+    comm,
+    *,
+    append: bool = False,
+    quiet: bool = False,
+    level: str = "info",
+):
+    """Console on rank 0 at ``level`` (warnings only if ``quiet``) and ``out_dir/filename``
+    (rank 0, DEBUG) for a compare/sweep command's own messages. Called again after each run
+    (which reconfigures the logger)."""
     from depsim.output import setup_logging
 
-    logger = setup_logging(None, level="info", quiet=False, comm=comm)
+    logger = setup_logging(None, level=level, quiet=quiet, comm=comm)
     if out_dir is not None and comm.rank == 0:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         fh = logging.FileHandler(
@@ -217,7 +230,8 @@ def compare_cases(
     cases: Sequence,
     out_dir: Path | str | None = None,
     comm=None,
-    quiet: bool = True,
+    quiet: bool = False,
+    log_level: str = "info",
 ) -> CompareResult:
     """Run (or reuse) ``cases`` and write the comparison table and figures into ``out_dir``.
 
@@ -226,8 +240,9 @@ def compare_cases(
         out_dir: folder of the comparison (default ``results/compare``); case ``X`` runs in
             ``out_dir/X``.
         comm: MPI communicator (default ``COMM_WORLD``); every case runs on all its ranks.
-        quiet: no progress output from the individual runs (the comparison's own few log
-            lines -- run/reused, where the table and figures are -- are always shown on rank 0).
+        quiet: console shows warnings and errors only (the command's ``--quiet``).
+        log_level: console level of the comparison's own lines ("debug", "info", "warning").
+            The individual runs show no progress display; at "debug" they log in full.
 
     Returns:
         :class:`CompareResult` (the same on every rank).
@@ -261,15 +276,17 @@ def compare_cases(
 
     out = Path(out_dir) if out_dir is not None else Path("results") / "compare"
     out = out.resolve()
-    logger = setup_command_log(out, "compare.log", comm)
+    log_opts = dict(quiet=quiet, level=log_level)
+    run_opts = dict(quiet=quiet or log_level != "debug", log_level=log_level)
+    logger = setup_command_log(out, "compare.log", comm, **log_opts)
     logger.info("depsim compare: %d cases -> %s (MPI size %d)", len(cases), out, comm.size)
 
     rows: list[dict[str, Any]] = []
     for k, case in enumerate(cases, 1):
         folder = out / case.case.name
         logger.info("[%d/%d] %s -> %s", k, len(cases), case.case.name, folder)
-        outcome = run_or_reuse(case, folder, comm, quiet=quiet)
-        logger = setup_command_log(out, "compare.log", comm, append=True)
+        outcome = run_or_reuse(case, folder, comm, **run_opts)
+        logger = setup_command_log(out, "compare.log", comm, append=True, **log_opts)
         if outcome["reused"]:
             logger.info(
                 "[%d/%d] %s: reusing the finished run in %s (same case hash)",

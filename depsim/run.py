@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,7 +168,9 @@ class _Outputs:
         self.sampler = ElectrodeSampler(
             problem.mesh, bundle.facet_tags, bundle.markers.get("electrode", 1)
         )
-        self.csv = InterfaceCSV(out_dir / "interface.csv", append=append, comm=comm)
+        self.csv = InterfaceCSV(
+            out_dir / "interface.csv", gdim=problem.mesh.geometry.dim, append=append, comm=comm
+        )
         self.metrics = MetricsRecorder()
         self.last_time = None
         self.deposition = None  # DepositionController of a run with a moving Li surface
@@ -258,8 +261,11 @@ def run_case(
     comm = comm or MPI.COMM_WORLD
     wall0 = time.perf_counter()
     check_supported(case)
-    out_dir = Path(out_dir) if out_dir is not None else Path(case.output.dir)
-    restart_dir = Path(restart) if restart is not None else None
+    restart_dir = Path(restart).resolve() if restart is not None else None
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+    else:  # a restart continues in the stopped run's own folder
+        out_dir = restart_dir if restart_dir is not None else Path(case.output.dir)
     deposition = bool(case.electrode.deposition)
     if restart_dir is not None and not (restart_dir / "checkpoint" / "state.json").exists():
         raise CaseError(
@@ -334,6 +340,10 @@ def run_case(
 
     # --- output folder ---------------------------------------------------------------------------
     if comm.rank == 0:
+        if restart_dir is not None and out_dir.resolve() != restart_dir:
+            # continue elsewhere: start from a copy of everything the stopped run wrote, so the
+            # new folder holds the whole history (field segments, time series, interface.csv)
+            shutil.copytree(restart_dir, out_dir, dirs_exist_ok=True)
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "case.resolved.toml").write_text(to_toml(case))
     comm.barrier()

@@ -238,7 +238,8 @@ def run_sweep(
     vary: Sequence[tuple[str, float, float, int]],
     out_dir: Path | str | None = None,
     comm=None,
-    quiet: bool = True,
+    quiet: bool = False,
+    log_level: str = "info",
 ) -> SweepResult:
     """Run the sweep of ``case`` over ``vary`` = [(dotted key, start, stop, n), ...] (SI).
 
@@ -247,8 +248,9 @@ def run_sweep(
         vary: keys and their ranges; the grid is the Cartesian product of the linspaces.
         out_dir: folder of the sweep (default ``results/<case name>_sweep``).
         comm: MPI communicator (default ``COMM_WORLD``), split into min(size, points) groups.
-        quiet: no progress output from the individual runs (the sweep's own log lines are
-            always shown on rank 0).
+        quiet: console shows warnings and errors only (the command's ``--quiet``).
+        log_level: console level of the sweep's own lines ("debug", "info", "warning"). The
+            points show no progress display; at "debug" group 0's runs log in full.
 
     Returns:
         :class:`SweepResult` (the same on every rank).
@@ -270,7 +272,8 @@ def run_sweep(
 
     n_groups, colours = _groups(comm.size, len(points))
     colour = colours[comm.rank]
-    logger = setup_command_log(out, "sweep.log", comm)
+    log_opts = dict(quiet=quiet, level=log_level)
+    logger = setup_command_log(out, "sweep.log", comm, **log_opts)
     logger.info(
         "depsim sweep %s: %d points over %s -> %s (MPI size %d, %d group%s)",
         case.case.name,
@@ -287,7 +290,13 @@ def run_sweep(
         for p in points[colour::n_groups]:
             folder = out / p.case.case.name
             try:
-                outcome = run_or_reuse(p.case, folder, sub, quiet=quiet or colour != 0)
+                outcome = run_or_reuse(
+                    p.case,
+                    folder,
+                    sub,
+                    quiet=quiet or log_level != "debug" or colour != 0,
+                    log_level=log_level,
+                )
             except Exception as exc:  # noqa: BLE001 - reported in the table, raised below
                 outcome = {
                     "status": "error",
@@ -296,7 +305,7 @@ def run_sweep(
                     "metrics": None,
                 }
             if comm.rank == 0:  # progress of the points of group 0 (the others: below)
-                logger = setup_command_log(out, "sweep.log", comm, append=True)
+                logger = setup_command_log(out, "sweep.log", comm, append=True, **log_opts)
                 logger.info(
                     "[%d/%d] %s: %s",
                     p.index + 1,
@@ -320,7 +329,7 @@ def run_sweep(
     if comm.rank == 0:
         rows = sorted((r for part in gathered for r in part), key=lambda r: r["index"])
     rows = comm.bcast(rows, root=0)
-    logger = setup_command_log(out, "sweep.log", comm, append=True)
+    logger = setup_command_log(out, "sweep.log", comm, append=True, **log_opts)
     for r in rows:
         what = "reused" if r["reused"] else r["status"]
         if r["status"] == "finished":

@@ -1,4 +1,4 @@
-"""The case-file schema: one pydantic model per TOML table (interface.md section 2).
+"""The case-file schema: one pydantic model per TOML table (docs/case-files.md §2).
 
 Every key has a default. Unknown keys are errors. Quantities are declared with their dimension
 (:func:`Quantity`) and stored as floats in SI units; a number in the file is already SI, a string
@@ -38,12 +38,14 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
     StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -80,7 +82,7 @@ __all__ = [
 #: Relative tolerance for "redundant but consistent" keys (resolved files load again).
 _CONSISTENT_RTOL = 1e-9
 
-#: Output fields a run can write (interface.md section 2) and the default selection.
+#: Output fields a run can write (docs/case-files.md §2) and the default selection.
 FIELD_NAMES = ("c_cation", "c_anion", "phi", "current", "E", "eta")
 DEFAULT_FIELDS = ("c_cation", "c_anion", "phi", "current", "E")
 
@@ -173,7 +175,7 @@ def nernst_einstein(
 ) -> tuple[float, float]:
     """Ion diffusivities (D+, D-) [m^2/s] from t+ [-], conductivity [S/m], c0 [mol/m^3], T [K].
 
-    D+ = t+ kappa R T / (F^2 c0),  D- = (1 - t+) kappa R T / (F^2 c0)   (physics.md section 6).
+    D+ = t+ kappa R T / (F^2 c0),  D- = (1 - t+) kappa R T / (F^2 c0)   (docs/model.md §6).
     """
     d = conductivity * GAS_CONSTANT * temperature / (FARADAY**2 * concentration)
     return transference_number * d, (1.0 - transference_number) * d
@@ -253,16 +255,25 @@ class MeshSettings(_Table):
     save: PathValue | None = None
     remesh_quality: Fraction01 = 0.25
 
-    @model_validator(mode="after")
-    def _check(self) -> MeshSettings:
-        if self.electrode_size > self.size:
+    def resolve(self, cell_extent: float | None) -> None:
+        """Fit the defaults the user did not set to the cell, then check the sizes.
+
+        ``cell_extent`` = min(width, height) [m] of the builtin cell (None for a mesh file,
+        whose sizes are not used): an unset ``size`` is capped at half of it, and an unset
+        ``electrode_size`` at ``size``, so a default never refuses a small cell.
+        """
+        given = self.model_fields_set
+        if cell_extent is not None and "size" not in given:
+            self.size = min(self.size, 0.5 * cell_extent)
+        if "electrode_size" not in given:
+            self.electrode_size = min(self.electrode_size, self.size)
+        if cell_extent is not None and self.electrode_size > self.size:
             _fail(
                 f"must not exceed size = {self.size:g} m",
-                field="electrode_size",
+                field="mesh.electrode_size",
                 value=self.electrode_size,
                 allowed="0 < electrode_size <= size",
             )
-        return self
 
 
 class Geometry(_Table):
@@ -304,8 +315,12 @@ class Geometry(_Table):
                 value=str(self.file),
                 allowed="omit it, or set kind = 'mesh_file'",
             )
+        builtin = self.kind == "interface_cell"
+        self.mesh.resolve(min(self.width, self.height) if builtin else None)
+        if not builtin:  # a mesh file: the shape, layer and size keys below are not used
+            return self
         el = self.electrode
-        if el.amplitude >= 0.5 * self.height:
+        if el.roughness != "flat" and el.amplitude >= 0.5 * self.height:
             _fail(
                 f"must be smaller than height/2 = {0.5 * self.height:g} m",
                 field="electrode.amplitude",
@@ -314,7 +329,7 @@ class Geometry(_Table):
             )
         if el.bump_width is None:
             el.bump_width = self.width / (2 * el.count)
-        elif el.bump_width > self.width / el.count:
+        elif el.roughness == "bumps" and el.bump_width > self.width / el.count:
             _fail(
                 f"bumps overlap: must not exceed width/count = {self.width / el.count:g} m",
                 field="electrode.bump_width",
@@ -385,6 +400,22 @@ class Electrolyte(_Table):
 # [separator]
 
 
+def _check_placement(table: Any) -> None:
+    """The keys a placement along the electrode needs: ``period`` for "periodic",
+    ``positions`` and ``width`` for "list" (charged sites, exchange-current patches)."""
+    if table.pattern == "periodic" and table.period is None:
+        _fail("required for pattern = 'periodic'", field="period", allowed="a length > 0")
+    if table.pattern == "list":
+        if not table.positions:
+            _fail(
+                "required (non-empty) for pattern = 'list'",
+                field="positions",
+                allowed="a list of x positions [m]",
+            )
+        if table.width is None:
+            _fail("required for pattern = 'list'", field="width", allowed="a length > 0")
+
+
 class Site(_Table):
     """``[[separator.sites]]``: charged sites at the separator/anode interface.
 
@@ -404,17 +435,7 @@ class Site(_Table):
 
     @model_validator(mode="after")
     def _check(self) -> Site:
-        if self.pattern == "periodic" and self.period is None:
-            _fail("required for pattern = 'periodic'", field="period", allowed="a length > 0")
-        if self.pattern == "list":
-            if not self.positions:
-                _fail(
-                    "required (non-empty) for pattern = 'list'",
-                    field="positions",
-                    allowed="a list of x positions [m]",
-                )
-            if self.width is None:
-                _fail("required for pattern = 'list'", field="width", allowed="a length > 0")
+        _check_placement(self)
         return self
 
 
@@ -442,6 +463,71 @@ class Separator(_Table):
 # [electrode], [operation], [model], [time], [solver], [output]
 
 
+def _number_or_table(value: Any) -> str:
+    """Union tag of a key that takes a number (a quantity) or a table."""
+    return "<table>" if isinstance(value, dict | BaseModel) else "<number>"
+
+
+class ExchangeCurrentPatch(_Table):
+    """One entry of ``patches`` in an exchange-current pattern: i0 = ``value`` [A/m^2] where the
+    patch lies, placed like charged sites: "periodic" (``period`` [m], covered ``fraction``,
+    ``offset`` [m]) or "list" (``width`` [m] centred at each of ``positions`` [m])."""
+
+    value: Quantity("current_density", gt=0)
+    pattern: Literal["periodic", "list"] = "periodic"
+    period: PositiveLength | None = None
+    fraction: Quantity("dimensionless", gt=0, le=1) = 0.5
+    offset: Length = 0.0
+    positions: list[Length] | None = None
+    width: PositiveLength | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ExchangeCurrentPatch:
+        _check_placement(self)
+        return self
+
+
+class ExchangeCurrentPattern(_Table):
+    """``electrode.exchange_current_density`` as a table: i0(x) along the Li surface.
+
+    ``value`` [A/m^2] i0 where nothing else applies (and the reference of the kinetics);
+    ``profile_x`` [m] with ``profile_values`` [A/m^2]: a piecewise-linear profile replacing
+    ``value``; ``patches``: regions of their own i0 (a later patch wins). See
+    :mod:`depsim.physics.exchange_current`.
+    """
+
+    value: Quantity("current_density", gt=0) = 6.4
+    profile_x: list[Length] | None = None
+    profile_values: list[Quantity("current_density", gt=0)] | None = None
+    patches: list[ExchangeCurrentPatch] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> ExchangeCurrentPattern:
+        xs, vs = self.profile_x, self.profile_values
+        if (xs is None) != (vs is None):
+            missing = "profile_values" if vs is None else "profile_x"
+            _fail(
+                "profile_x and profile_values must be given together",
+                field=missing,
+                allowed="two lists of the same length (positions [m], i0 [A/m^2])",
+            )
+        if xs is not None:
+            if len(xs) != len(vs) or len(xs) < 2:
+                _fail(
+                    f"{len(xs)} positions but {len(vs)} values",
+                    field="profile_values",
+                    allowed="as many values as profile_x positions (at least 2)",
+                )
+            if any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
+                _fail(
+                    "positions must increase",
+                    field="profile_x",
+                    value=xs,
+                    allowed="strictly increasing x positions [m]",
+                )
+        return self
+
+
 class Electrode(_Table):
     """``[electrode]``: Li metal kinetics.
 
@@ -449,16 +535,33 @@ class Electrode(_Table):
     material's value when the user does not set it), ``alpha_a`` + ``alpha_c`` = 1,
     ``kinetics``: "butler-volmer" | "frumkin" | "linear", ``reference_concentration`` c_ref
     [mol/m^3] (default: electrolyte.concentration), ``deposition`` (moving Li surface),
-    ``double_layer_capacitance`` [F/m^2].
+    ``double_layer_capacitance`` [F/m^2]. ``exchange_current_density`` may also be a table
+    (:class:`ExchangeCurrentPattern`) for an i0 that varies along the surface.
     """
 
-    exchange_current_density: Quantity("current_density", gt=0) = 6.4
+    exchange_current_density: Annotated[
+        Annotated[Quantity("current_density", gt=0), Tag("<number>")]
+        | Annotated[ExchangeCurrentPattern, Tag("<table>")],
+        Discriminator(_number_or_table),
+    ] = 6.4
     alpha_a: Fraction01 = 0.5
     alpha_c: Fraction01 = 0.5
     kinetics: Literal["butler-volmer", "frumkin", "linear"] = "butler-volmer"
     reference_concentration: Quantity("concentration", gt=0) | None = None
     deposition: StrictBool = False
     double_layer_capacitance: Quantity("capacitance", ge=0) = 0.0
+
+    @property
+    def i0(self) -> float:
+        """The reference exchange current density [A/m^2]: the number, or a pattern's value."""
+        i0 = self.exchange_current_density
+        return i0.value if isinstance(i0, ExchangeCurrentPattern) else float(i0)
+
+    @property
+    def i0_pattern(self) -> ExchangeCurrentPattern | None:
+        """The exchange-current pattern table, or None for a uniform i0."""
+        i0 = self.exchange_current_density
+        return i0 if isinstance(i0, ExchangeCurrentPattern) else None
 
     @model_validator(mode="after")
     def _check(self) -> Electrode:
@@ -563,8 +666,8 @@ class Operation(_Table):
 
     @model_validator(mode="after")
     def _c_rate(self) -> Operation:
-        if self.c_rate is None:
-            return self
+        if self.c_rate is None or (self.mode == "potentiostatic" and self.steps is None):
+            return self  # potentiostatic: the current keys are not used (a warning says so)
         if self.capacity is None:
             _fail(
                 "c_rate needs capacity (areal capacity)",
@@ -671,8 +774,20 @@ class Time(_Table):
     min_dt: PositiveTime = 1e-9
     steady: StrictBool = False
 
+    def fit_defaults(self) -> None:
+        """Unset ``dt`` and ``min_dt`` defaults shrink to fit ``end``/``max_dt`` and ``dt``
+        (a default never refuses a short run); given values are checked as they are."""
+        given = self.model_fields_set
+        if "dt" not in given:
+            self.dt = min(self.dt, self.end, self.max_dt)
+        if "min_dt" not in given:
+            self.min_dt = min(self.min_dt, self.dt)
+
     @model_validator(mode="after")
     def _check(self) -> Time:
+        self.fit_defaults()
+        if self.steady:  # a steady solve does not step in time: dt, end, min/max_dt unused
+            return self
         if self.dt > self.end:
             _fail(
                 f"larger than end = {self.end:g} s",
@@ -701,12 +816,14 @@ PetscValue = StrictStr | StrictBool | StrictInt | StrictFloat
 
 
 class Solver(_Table):
-    """``[solver]``: Newton tolerances ``snes_rtol``, ``snes_atol`` [-, residual norm], ``max_it``;
+    """``[solver]``: Newton tolerances ``snes_rtol`` [-, relative to the solve's initial residual
+    norm], ``snes_atol`` [-, time steps only, relative to the problem's residual scale; see
+    docs/solver.md], ``max_it``;
     ``linear``: "mumps" | "gamg" | "fieldsplit" | "superlu_dist"; ``petsc_options``: extra PETSc
     options passed through unchanged (option name without '-' -> value)."""
 
     snes_rtol: Quantity("dimensionless", gt=0) = 1e-8
-    snes_atol: Quantity("dimensionless", ge=0) = 1e-10
+    snes_atol: Quantity("dimensionless", ge=0) = 1e-7
     max_it: Integer(ge=1) = 25
     linear: Literal["mumps", "gamg", "fieldsplit", "superlu_dist"] = "mumps"
     petsc_options: dict[str, PetscValue] = Field(default_factory=dict)
@@ -798,6 +915,7 @@ class Case(_Table):
         t = self.time
         if "end" not in t.model_fields_set:
             t.end = total
+            t.fit_defaults()
         elif t.end > total * (1.0 + _CONSISTENT_RTOL):
             raise CaseError(
                 "time.end",
@@ -805,7 +923,7 @@ class Case(_Table):
                 value=t.end,
                 allowed=f"end <= {total:g} s (or omit it: the protocol's duration)",
             )
-        if t.dt > t.end:
+        if t.dt > t.end and not t.steady:
             raise CaseError(
                 "time.dt",
                 f"larger than end = {t.end:g} s",
@@ -869,6 +987,22 @@ class Case(_Table):
                 "'electroneutral' and electrode.kinetics = "
                 f"{self.electrode.kinetics!r}; use kinetics = 'frumkin' or charge = 'poisson'"
             )
+        shape = self.geometry.electrode
+        if self.geometry.kind == "interface_cell" and shape.roughness == "flat":
+            unused = sorted({"amplitude", "count", "seed"} & shape.model_fields_set)
+            if unused:
+                warn.append(
+                    f"geometry.electrode.{unused[0]}: not used with roughness = 'flat' "
+                    "(set roughness to 'bumps', 'sine' or 'random' to use it)"
+                )
+        op = self.operation
+        if op.mode == "potentiostatic" and op.steps is None:
+            unused = sorted({"current_density", "c_rate", "capacity"} & op.model_fields_set)
+            if unused:
+                warn.append(
+                    f"operation.{unused[0]}: not used with operation.mode = 'potentiostatic' "
+                    "(the potential is applied)"
+                )
         if sep is not None and sep.fixed_charge != 0 and sep.transference_number is not None:
             warn.append(
                 "separator.fixed_charge: combined with a measured transference_number, which "
@@ -947,6 +1081,8 @@ def _walk(loc: tuple) -> tuple[str, type[BaseModel] | None, Any]:
     field = None
     in_free = False  # inside a free-form dict (petsc_options) or a list of scalars
     for item in loc:
+        if isinstance(item, str) and item.startswith("<"):  # a union tag (<number>, <table>)
+            continue
         if isinstance(item, int):
             if parts:
                 parts[-1] += f"[{item}]"

@@ -94,6 +94,8 @@ class StabilityParameters:
             raise ValueError("the linear stability theory is for a reservoir on top")
         if case.geometry.separator is not None:
             raise ValueError("the linear stability theory is for a uniform cell (no layer)")
+        if case.electrode.i0_pattern is not None:
+            raise ValueError("the linear stability theory is for a uniform exchange current")
         Dp, Dm = case.diffusivities()
         sep = case.separator
         if sep is not None:
@@ -106,7 +108,7 @@ class StabilityParameters:
             c0=case.electrolyte.concentration,
             D_cation=Dp,
             D_anion=Dm,
-            i0=case.electrode.exchange_current_density,
+            i0=case.electrode.i0,
             alpha_a=case.electrode.alpha_a,
             alpha_c=case.electrode.alpha_c,
             c_ref=case.reference_concentration,

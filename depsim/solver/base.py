@@ -43,6 +43,31 @@ class TransportProblemBase:
 
         return fem.Constant(self.mesh, default_scalar_type(value))
 
+    def _exchange_current_factor(self, frumkin_sites=None):
+        """P1 factor on the reference i0 along the bottom Li, or None when i0 is uniform.
+
+        The factor is i0(x)/i0 of an exchange-current pattern
+        (:mod:`depsim.physics.exchange_current`) times, when given, the Frumkin factor of the
+        charged sites, ``frumkin_sites(x)`` (a callable of the nodal x [m]).
+        """
+        pattern = self.params.i0_pattern
+        if pattern is None and frumkin_sites is None:
+            return None
+
+        def factor(x):
+            f = np.ones(x.shape[1])
+            if pattern is not None:
+                f = f * pattern.factor(x[0])
+            if frumkin_sites is not None:
+                f = f * frumkin_sites(x[0])
+            return f
+
+        V1 = fem.functionspace(self.mesh, ("Lagrange", 1))
+        f = fem.Function(V1, name="i0_factor")
+        f.interpolate(factor)
+        f.x.scatter_forward()
+        return f
+
     def _setup_controls(self) -> None:
         """The time-stepping and load controls (dimensionless Constants): BDF coefficients
         ``a0, a1, a2`` (implicit Euler until :meth:`set_bdf`), ``dt_hat``, ``init`` (1 while

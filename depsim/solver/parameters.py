@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from depsim.physics import electrolyte
 from depsim.physics import separator as separator_physics
+from depsim.physics.exchange_current import ExchangeCurrentPattern
 from depsim.physics.sites import SiteSpec
 
 
@@ -46,7 +47,9 @@ class ModelParameters:
     c0: bulk (initial) salt concentration [mol/m^3].
     temperature: [K].
     D_cation, D_anion: ionic diffusivities [m^2/s] (free electrolyte).
-    i0: exchange current density [A/m^2].
+    i0: (reference) exchange current density [A/m^2].
+    i0_pattern: :class:`depsim.physics.exchange_current.ExchangeCurrentPattern` i0(x) along the
+        bottom Li (``i0`` is then its reference value), or None for a uniform i0.
     alpha_a, alpha_c: anodic and cathodic transfer coefficients [-].
     kinetics: "butler-volmer" | "linear" | "frumkin".
     c_ref: reference concentration of the kinetics (U = 0 there) [mol/m^3].
@@ -64,7 +67,8 @@ class ModelParameters:
         ``[separator]`` but no separator cells in the mesh); False: the separator is the cells
         tagged SEPARATOR (:data:`depsim.geometry.markers.SEPARATOR`).
     sites: charged sites along the Li (:class:`depsim.physics.sites.SiteSpec`), used by
-        ``kinetics = "frumkin"``.
+        ``kinetics = "frumkin"``; from a case each carries the case's element size at the Li
+        (``element_size``), which scales the tolerance of its edges.
     relative_permittivity: eps_r of the electrolyte [-] (Frumkin / Grahame).
     """
 
@@ -88,6 +92,7 @@ class ModelParameters:
     separator_fills_cell: bool = False
     sites: tuple[SiteSpec, ...] = ()
     relative_permittivity: float = 20.0
+    i0_pattern: ExchangeCurrentPattern | None = None
 
     @property
     def reference_concentration(self) -> float:
@@ -152,13 +157,25 @@ class ModelParameters:
             if mesh_has_separator is None:
                 mesh_has_separator = case.geometry.separator is not None
             fills = not mesh_has_separator
-            sites = tuple(SiteSpec.from_case(s) for s in sep.sites)
+            # site edges are decided with a tolerance relative to the mesh size at the Li
+            # (depsim.physics.sites): the finest element size the case asks for
+            mesh = case.geometry.mesh
+            h = min(float(mesh.electrode_size), float(mesh.size))
+            sites = tuple(replace(SiteSpec.from_case(s), element_size=h) for s in sep.sites)
         return cls(
             c0=case.electrolyte.concentration,
             temperature=case.electrolyte.temperature,
             D_cation=D_plus,
             D_anion=D_minus,
-            i0=case.electrode.exchange_current_density,
+            i0=case.electrode.i0,
+            i0_pattern=(
+                None
+                if case.electrode.i0_pattern is None
+                else ExchangeCurrentPattern.from_case(
+                    case.electrode.i0_pattern,
+                    element_size=min(case.geometry.mesh.electrode_size, case.geometry.mesh.size),
+                )
+            ),
             alpha_a=case.electrode.alpha_a,
             alpha_c=case.electrode.alpha_c,
             kinetics=case.electrode.kinetics,

@@ -185,6 +185,8 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         if surface_charge is None and any(s.surface_charge != 0 for s in sites):
             surface_charge = {"electrode": self._site_charge(sites)}
         self.k0_hat = const(p.i0 / sc.current_density)
+        # charged sites are resolved as surface charge (no Frumkin factor); an i0 pattern is not
+        self.i0_factor = self._exchange_current_factor()
         self.c0_over_cref = const(p.c0 / p.reference_concentration)
         if isinstance(eps_r, int | float):
             self.kappa_hat = const(pnp.permittivity_hat(float(eps_r), p.c0, p.temperature, L0))
@@ -267,7 +269,6 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         # names shared with ElectroneutralProblem for the output code (postprocess, run)
         self.c_plus_expr, self.c_minus_expr, self.psi_phys_expr = cp, cm, psi
         self.salt_expr = cm  # the salt content is the anions' (salt_amount)
-        self.i0_factor = None  # charged sites are resolved as surface charge, no Frumkin factor
         self.x_hat = None  # no electroneutral Donnan correction: the Donnan potential is resolved
         self.F_cation_ufl, self.F_anion_ufl = F_cation, F_anion
         self.F_poisson_ufl, self.F_init_ufl = F_poisson, F_init
@@ -431,8 +432,9 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         p = self.params
         eta_hat = psi_s - psi
         c_hat = ufl.exp(u_plus) * self.c0_over_cref
+        k0 = self.k0_hat if self.i0_factor is None else self.k0_hat * self.i0_factor
         return butler_volmer.reaction_current(
-            p.kinetics, self.k0_hat, eta_hat, c_hat, p.alpha_a, p.alpha_c, backend=butler_volmer.UFL
+            p.kinetics, k0, eta_hat, c_hat, p.alpha_a, p.alpha_c, backend=butler_volmer.UFL
         )
 
     # --- state ----------------------------------------------------------------------------------

@@ -132,7 +132,9 @@ class ElectroneutralProblem(TransportProblemBase):
         self._setup_regions(cell_tags, const)
         self.k0_hat = const(p.i0 / sc.current_density)
         self.c0_over_cref = const(p.c0 / p.reference_concentration)
-        self.i0_factor = self._frumkin_factor() if p.frumkin_sites else None
+        self.i0_factor = self._exchange_current_factor(
+            self._frumkin_profile if p.frumkin_sites else None
+        )
 
         # scaled measures: grad_hat = L0 grad, dx_hat = dx / L0^d, ds_hat = ds / L0^(d-1)
         self.L0 = const(L0)
@@ -326,18 +328,12 @@ class ElectroneutralProblem(TransportProblemBase):
             self.x_nodal = fem.Function(V1, name="fixed_charge_nodal")
             self.x_nodal.x.array[:] = np.where(b.array > 0.0, X_hat, 0.0)
 
-    def _frumkin_factor(self):
-        """P1 Function f(x) = exp(-alpha_a psi_d(sigma(x), c0)/V_T) of the charged sites."""
+    def _frumkin_profile(self, x):
+        """f(x) = exp(-alpha_a psi_d(sigma(x), c0)/V_T) of the charged sites at positions x [m]."""
         p = self.params
-        V1 = fem.functionspace(self.mesh, ("Lagrange", 1))
-        f = fem.Function(V1, name="i0_factor")
-        f.interpolate(
-            lambda x: exchange_current_factor_profile(
-                p.sites, x[0], p.c0, p.relative_permittivity, p.temperature, p.alpha_a
-            )
+        return exchange_current_factor_profile(
+            p.sites, x, p.c0, p.relative_permittivity, p.temperature, p.alpha_a
         )
-        f.x.scatter_forward()
-        return f
 
     def nodal_species(self):
         """UFL (c+/c0, c-/c0, phi_l/V_T) with the fixed charge taken at the nodes (the charged

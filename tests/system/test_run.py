@@ -1,4 +1,5 @@
-"""End-to-end runs through the command line and the Python API (interface.md sections 1, 3, 4)."""
+"""End-to-end runs through the command line and the Python API (docs/case-files.md sections 1,
+3, 4)."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def test_fields_xdmf_reads_back_with_meshio(flat_run):
             t, point_data, _ = reader.read_data(k)
             times.append(t)
             assert {"c_cation", "c_anion", "phi", "current", "E"} <= set(point_data)
-    assert times[0] == 0.0 and times[-1] == pytest.approx(1.0)
+    assert times[0] == pytest.approx(0.0, abs=1e-15) and times[-1] == pytest.approx(1.0)
     c = point_data["c_cation"]
     assert c.shape[0] == points.shape[0] and (c > 0).all()
     top = points[:, 1] > points[:, 1].max() - 1e-12
@@ -219,3 +220,36 @@ def test_error_on_one_rank_ends_the_job(tmp_path):
     )
     assert proc.returncode != 0
     assert "error on rank 1" in proc.stderr and "boom on rank 1" in proc.stderr
+
+
+def _times(folder: Path) -> tuple[list[float], set[float]]:
+    """(metrics time series, distinct interface.csv times) of a run folder."""
+    series = _metrics(folder)["time_series"]["t"]
+    with open(folder / "interface.csv") as fh:
+        csv_times = {round(float(r["t"]), 9) for r in csv.DictReader(fh)}
+    return series, csv_times
+
+
+@pytest.mark.parametrize("elsewhere", [False, True], ids=["in_place", "with_out"])
+def test_restart_writes_to_its_own_folder(tmp_path, elsewhere):
+    """``--restart DIR`` continues in DIR (not in output.dir) unless ``--out`` says otherwise;
+    either way the folder it writes ends with the whole history: both field segments, the full
+    metrics time series and interface.csv rows from before and after the restart."""
+    fixed = ("--set", "time.adaptive=false", "--set", "time.dt=0.1 s", "--quiet")
+    first = tmp_path / "first"
+    p = run_cli("run", FLAT, "--out", str(first), *fixed, "--set", "time.end=0.5 s")
+    assert p.returncode == 0, p.stderr
+    target = tmp_path / "second" if elsewhere else first
+    default_dir = tmp_path / "default"
+    extra = ("--out", str(target)) if elsewhere else ("--set", f"output.dir={default_dir}")
+    p = run_cli("run", FLAT, *fixed, "--restart", str(first), *extra)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == str(target.resolve() if not elsewhere else target)
+    assert not default_dir.exists()  # output.dir is not where a restart goes
+    series, csv_times = _times(target)
+    assert series[0] == pytest.approx(0.0, abs=1e-12) and series[-1] == pytest.approx(1.0)
+    assert min(csv_times) < 0.5 < max(csv_times)
+    assert all(b > a for a, b in zip(series, series[1:], strict=False))
+    assert (target / "fields.xdmf").is_file() and (target / "fields_001.xdmf").is_file()
+    if elsewhere:  # the stopped run's folder is left as it was
+        assert _times(first)[0][-1] == pytest.approx(0.5)

@@ -280,7 +280,9 @@ def test_c_rate_conversion(tmp_path):
 def test_alpha_sum_and_amplitude_bounds(tmp_path):
     ok = write(tmp_path, "ok.toml", "[electrode]\nalpha_a = 0.3\nalpha_c = 0.7\n")
     assert load_case(ok).electrode.alpha_c == 0.7
-    bad = write(tmp_path, "bad.toml", '[geometry.electrode]\namplitude = "4 um"\n')
+    bad = write(
+        tmp_path, "bad.toml", '[geometry.electrode]\nroughness = "sine"\namplitude = "4 um"\n'
+    )
     with pytest.raises(CaseError, match="geometry.electrode.amplitude"):
         load_case(bad)
 

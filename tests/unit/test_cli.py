@@ -126,7 +126,7 @@ def test_mesh_delegates(monkeypatch, tmp_path, capsys):
 def test_compare_delegates(monkeypatch, tmp_path):
     calls = {}
 
-    def compare_cases(cases, out_dir=None):
+    def compare_cases(cases, out_dir=None, **options):
         calls.update(cases=cases, out_dir=out_dir)
         return out_dir
 
@@ -139,7 +139,7 @@ def test_compare_delegates(monkeypatch, tmp_path):
 def test_sweep_parses_and_converts(monkeypatch, tmp_path):
     calls = {}
 
-    def run_sweep(case, vary, out_dir=None):
+    def run_sweep(case, vary, out_dir=None, **options):
         calls.update(case=case, vary=vary, out_dir=out_dir)
         return out_dir
 
@@ -192,3 +192,68 @@ def test_info_command(capsys):
     assert main(["info"]) == 0
     out = capsys.readouterr().out
     assert "depsim" in out and "PETSc" in out and "MPI size" in out and "mumps" in out
+
+
+def test_set_takes_one_pair_and_keeps_later_case_files(monkeypatch, tmp_path):
+    """``--set KEY=VALUE`` takes one pair (repeat it); a case file after it stays a case."""
+    seen = {}
+
+    def compare_cases(cases, out_dir=None, quiet=False, log_level="info"):
+        seen.update(names=[c.case.name for c in cases], quiet=quiet, level=log_level)
+        seen["ends"] = [c.time.end for c in cases]
+        return types.SimpleNamespace(output_dir=out_dir)
+
+    fake_module(monkeypatch, "depsim.compare", compare_cases=compare_cases)
+    second = tmp_path / "second.toml"
+    second.write_text('[case]\nname = "second"\n')
+    args = ["compare", str(EXAMPLE), "--set", "time.end=2 s", str(second), "--set", "time.dt=1 ms"]
+    assert main([*args, "--out", str(tmp_path / "cmp")]) == 0
+    assert seen["names"] == ["flat_galvanostatic", "second"]
+    assert seen["ends"] == [pytest.approx(2.0, rel=1e-12)] * 2
+
+
+@pytest.mark.parametrize("command", ["run", "check", "mesh", "compare", "sweep", "info"])
+def test_quiet_and_log_level_on_every_command(command):
+    """The README promises --quiet and --log-level for every command."""
+    from depsim.cli import build_parser
+
+    extra = {"compare": [str(EXAMPLE)], "info": []}.get(command, [str(EXAMPLE)])
+    args = build_parser().parse_args([command, *extra, "--quiet", "--log-level", "debug"])
+    assert args.quiet and args.log_level == "debug"
+
+
+def test_compare_and_sweep_pass_log_options(monkeypatch, tmp_path):
+    seen = {}
+
+    def record(name):
+        def fn(*args, quiet=False, log_level="info", **kwargs):
+            seen[name] = (quiet, log_level)
+            return types.SimpleNamespace(output_dir=tmp_path)
+
+        return fn
+
+    fake_module(monkeypatch, "depsim.compare", compare_cases=record("compare"))
+    fake_module(monkeypatch, "depsim.sweep", run_sweep=record("sweep"))
+    assert main(["compare", str(EXAMPLE), "--quiet"]) == 0
+    vary = "electrolyte.temperature=290:300:2"
+    assert main(["sweep", str(EXAMPLE), "--vary", vary, "--log-level", "warning"]) == 0
+    assert seen == {"compare": (True, "info"), "sweep": (False, "warning")}
+
+
+@pytest.mark.parametrize(
+    "value", ["5_parsecs", "1e", "(", "1 m)", "**", "1/0 m", "m m", "[1,", "exp(1)", "1 degC"]
+)
+def test_unparseable_set_values_exit_2(capsys, value):
+    """No parser error escapes as exit code 1: each bad value names its key."""
+    code = main(["check", str(EXAMPLE), "--set", f"electrolyte.concentration={value}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("depsim: error: electrolyte.concentration: ")
+
+
+def test_check_describes_the_operation(capsys):
+    assert main(["check", str(EXAMPLE), "--set", "operation.mode=potentiostatic"]) == 0
+    out = capsys.readouterr().out
+    assert "# applied potential 0.5 V" in out and "applied current density" not in out
+    assert main(["check", str(EXAMPLE)]) == 0
+    assert "# applied current density 5 A/m^2" in capsys.readouterr().out
