@@ -50,7 +50,8 @@ def test_protocol_from_case():
     assert p.duration == pytest.approx(2520.0)
     assert p.at(0.0) == ("galvanostatic", pytest.approx(5.0))
     assert p.at(599.0)[1] == pytest.approx(5.0)
-    assert p.at(600.0)[1] == 0.0  # right-continuous: the rest starts at 600 s
+    # right-continuous: the rest starts at 600 s
+    assert p.at(600.0)[1] == pytest.approx(0.0, abs=1e-15)
     assert p.at(700.0)[1] == pytest.approx(-5.0)
     assert p.at(1300.0)[1] == pytest.approx(5.0)  # second cycle
     assert p.segment(1300.0).cycle == 1 and p.segment(1300.0).label == "galvanostatic"

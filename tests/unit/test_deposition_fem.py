@@ -29,7 +29,7 @@ def test_mesh_mover_uniform_displacement_flat():
     r = studies.mesh_motion_flat(d=0.1e-6)
     assert r["area"] == pytest.approx(r["area_exact"], rel=1e-13)
     assert r["node_err"] < 1e-12 * 8e-6
-    assert r["x_err"] == 0.0
+    assert r["x_err"] <= 1e-18  # m: x is never moved
     assert r["inverted"] == 0 and r["min_quality"] > 0.8
     assert r["w_max"] == pytest.approx(0.1e-6 / 2.0, rel=1e-12)
 
@@ -104,5 +104,5 @@ def test_quality_detects_inversion():
     row = np.isclose(x[:, 1], 2e-6)
     x[row, 1] -= 3e-6
     r1 = q.report()
-    assert r1.inverted > 0 and not r1.valid and r1.min_quality == 0.0
+    assert r1.inverted > 0 and not r1.valid and r1.min_quality == pytest.approx(0.0, abs=1e-15)
     assert np.any(q.cell_quality() < 0) or m.comm.size > 1

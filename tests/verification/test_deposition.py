@@ -1,4 +1,4 @@
-"""Verification of the moving Li surface (physics.md section 7): Faraday's law (flat and rough),
+"""Verification of the moving Li surface (docs/model.md §7): Faraday's law (flat and rough),
 geometric conservation, the growth rate of a cosine perturbation against linear-stability
 theory (two wavelengths), remeshing consistency, and `mpirun -n 2` against serial.
 

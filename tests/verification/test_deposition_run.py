@@ -94,7 +94,8 @@ def test_deposition_run_outputs(serial_run):
     assert 0.9 < m["amplification"] < 1.1
     assert m["mesh_quality_min"] > 0.25
     ts = m["time_series"]
-    assert ts["amplification"][0] == 1.0 and ts["deposit_thickness_max"][0] == 0.0
+    assert ts["amplification"][0] == pytest.approx(1.0, rel=1e-12)
+    assert ts["deposit_thickness_max"][0] == pytest.approx(0.0, abs=1e-15)
     # protocol: the rest step has (almost) no cell potential, stripping the opposite sign
     t = np.array(ts["t"])
     V = np.array(ts["cell_potential"], dtype=float)
@@ -116,7 +117,7 @@ def test_deposition_run_outputs(serial_run):
     assert "displacement" in (out / "fields.xdmf").read_text()
     assert (out / "checkpoint" / "deposition.json").exists()  # restart data of the moved mesh
     rows = np.loadtxt(out / "interface.csv", delimiter=",", skiprows=1)
-    first = rows[rows[:, 0] == 0.0]
+    first = rows[np.abs(rows[:, 0]) < 1e-12]
     last = rows[rows[:, 0] == rows[-1, 0]]
 
     def mean_height(r):
@@ -189,7 +190,7 @@ def test_deposition_restart(tmp_path, ranks):
     )
     assert p.returncode == 0, p.stderr[-3000:]
     first = json.loads((part / "metrics.json").read_text())
-    assert first["remeshes"] == 1.0 and first["t"] == 30.0
+    assert first["remeshes"] == 1 and first["t"] == pytest.approx(30.0, rel=1e-12)
     r = run_cli(
         "run",
         str(case),
@@ -204,7 +205,8 @@ def test_deposition_restart(tmp_path, ranks):
     assert r.returncode == 0, r.stderr[-3000:]
     m1 = json.loads((full / "metrics.json").read_text())
     m2 = json.loads((part / "metrics.json").read_text())
-    assert m2["t"] == m1["t"] == 44.0 and m2["steps"] == m1["steps"]
+    assert m2["t"] == pytest.approx(44.0, rel=1e-12) and m1["t"] == pytest.approx(44.0, rel=1e-12)
+    assert m2["steps"] == m1["steps"]
     assert m2["remeshes"] == m1["remeshes"]
     for k in RESTART_KEYS:
         assert m2[k] == pytest.approx(m1[k], rel=1e-8, abs=1e-12), k

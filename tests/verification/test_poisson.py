@@ -1,6 +1,6 @@
 """Verification of the Poisson (PNP) mode: Gouy–Chapman, manufactured solutions (Butler–Volmer
 boundary, fixed charge, surface charge on internal facets), the electroneutral limit; each also
-under ``mpirun -n 2`` against the serial run (physics.md section 9 (c), (e), (g))."""
+under ``mpirun -n 2`` against the serial run (docs/model.md §9 (c), (e), (g))."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def test_electroneutral_limit_parallel():
 def test_frumkin_consistency():
     """A charged Li surface at small current: the PNP charge-transfer resistance changes by
     exp(-alpha_a psi_d / V_T), psi_d from Grahame — the form used by the electroneutral
-    'frumkin' kinetics (physics.md section 4)."""
+    'frumkin' kinetics (docs/model.md §4)."""
     r = study("frumkin_consistency")
     assert r["psi_d_VT"] < -1.5  # a strongly charged (negative) surface: faster kinetics
     assert r["factor_rel_err"] < 1e-3, r
