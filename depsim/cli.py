@@ -262,16 +262,6 @@ def _cmd_compare(args) -> int:
     return _print_folder(compare_cases(cases, **_study_options(args)))
 
 
-def _get_dotted(case, key: str) -> Any:
-    from depsim.case import resolved_dict
-    from depsim.case.loader import _split_key
-
-    node: Any = resolved_dict(case)
-    for part in _split_key(key):
-        node = node[part]
-    return node
-
-
 def parse_vary(item: str) -> tuple[str, str, str, int]:
     """Split ``KEY=START:STOP:N`` into (key, start text, stop text, n); raises CaseError."""
     allowed = "KEY=START:STOP:N, e.g. operation.current_density=1:10:4"
@@ -293,6 +283,7 @@ def parse_vary(item: str) -> tuple[str, str, str, int]:
 
 def _cmd_sweep(args) -> int:
     from depsim.case import load_case, parse_value
+    from depsim.case.keys import get_value
 
     overrides = _overrides(args.overrides)
     if not args.vary:
@@ -304,7 +295,7 @@ def _cmd_sweep(args) -> int:
         ends = []
         for text in (start, stop):  # validate both ends and convert them to SI
             probe = load_case(args.case, {**overrides, key: parse_value(text)})
-            value = _get_dotted(probe, key)
+            value = get_value(probe, key)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise CaseError(key, "cannot be swept (not a number)", value=value)
             ends.append(float(value))

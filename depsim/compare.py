@@ -72,17 +72,24 @@ METRIC_COLUMNS = tuple(m[0] for m in METRICS)
 
 
 @dataclass
-class CompareResult:
-    """What :func:`compare_cases` returns: the folder and the table (one dict per case, the
-    columns of ``comparison.csv``; the same on every rank)."""
+class StudyResult:
+    """What a study of several runs returns: its folder and its table (one dict per run, the
+    same on every rank); ``failed`` names the runs that did not finish."""
 
     output_dir: Path
     table: list[dict[str, Any]] = field(default_factory=list)
-    figures: list[Path] = field(default_factory=list)
 
     @property
     def failed(self) -> list[str]:
         return [r["name"] for r in self.table if r.get("status") != "finished"]
+
+
+@dataclass
+class CompareResult(StudyResult):
+    """What :func:`compare_cases` returns: the folder, the table (the columns of
+    ``comparison.csv``) and the figures."""
+
+    figures: list[Path] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,12 +35,13 @@ def check_supported(case) -> None:
     """Refuse case features that are validated but not yet implemented (exit code 2)."""
     if case.electrode.deposition:
         _check_deposition(case)
-    if case.electrode.double_layer_capacitance:
+    if case.electrode.double_layer_capacitance and case.model.charge == "poisson":
         raise CaseError(
             "electrode.double_layer_capacitance",
-            "double-layer charging is not yet supported",
+            "model.charge = 'poisson' resolves the diffuse double layer itself; a lumped "
+            "capacitance would count it twice",
             case.electrode.double_layer_capacitance,
-            "0",
+            "0 with model.charge = 'poisson' (or charge = 'electroneutral')",
         )
     if case.time.steady and case.operation.counter == "electrode":
         raise CaseError(
@@ -292,14 +293,19 @@ def run_case(
     if restart_dir is not None and deposition:  # the moved mesh, not the case's
         restart_mesh = _restart_bundle(case, comm, restart_dir / "checkpoint")
     bundle, params, problem = build_problem(case, comm, bundle=restart_mesh)
-    newton = BorderedNewton(
-        problem,
-        rtol=case.solver.snes_rtol,
-        atol=case.solver.snes_atol,
-        max_it=case.solver.max_it,
-        linear=case.solver.linear,
-        petsc_options=dict(case.solver.petsc_options),
-    )
+
+    def make_newton(pb):
+        """The case's Newton solver (``[solver]``) for a problem."""
+        return BorderedNewton(
+            pb,
+            rtol=case.solver.snes_rtol,
+            atol=case.solver.snes_atol,
+            max_it=case.solver.max_it,
+            linear=case.solver.linear,
+            petsc_options=dict(case.solver.petsc_options),
+        )
+
+    newton = make_newton(problem)
     t_end = case.time.end
     every = case.output.every
     stepsize = Stepsize(
@@ -317,16 +323,6 @@ def run_case(
     controller = None
     if deposition:
         from depsim.deposition.controller import DepositionController
-
-        def make_newton(pb):
-            return BorderedNewton(
-                pb,
-                rtol=case.solver.snes_rtol,
-                atol=case.solver.snes_atol,
-                max_it=case.solver.max_it,
-                linear=case.solver.linear,
-                petsc_options=dict(case.solver.petsc_options),
-            )
 
         controller = DepositionController(
             case,

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from depsim.compare import StudyResult
 from depsim.errors import CaseError, DepsimError, SolverFailure
 
 __all__ = ["SweepPoint", "SweepResult", "grid", "point_cases", "run_sweep"]
@@ -56,18 +57,12 @@ class SweepPoint:
 
 
 @dataclass
-class SweepResult:
+class SweepResult(StudyResult):
     """What :func:`run_sweep` returns: the folder and the table (one dict per point, the
-    columns of ``sweep.csv``; the same on every rank)."""
+    columns of ``sweep.csv``; the same on every rank), the swept keys and the figure."""
 
-    output_dir: Path
-    table: list[dict[str, Any]] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     figure: Path | None = None
-
-    @property
-    def failed(self) -> list[str]:
-        return [r["name"] for r in self.table if r.get("status") != "finished"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,14 +205,13 @@ def point_cases(case, vary, out_dir: Path) -> list[SweepPoint]:
 
 def _units(keys: Sequence[str]) -> dict[str, str]:
     """SI unit of each key from the case schema ('' when dimensionless or unknown)."""
+    from depsim.case.keys import unit_of
+
     out = {}
     for key in keys:
         try:
-            from depsim.case.loader import _split_key
-            from depsim.case.schema import _unit_of, _walk
-
-            out[key] = _unit_of(_walk(tuple(_split_key(key)))[2]).strip()
-        except Exception:  # noqa: BLE001 - a label only
+            out[key] = unit_of(key)
+        except CaseError:  # a malformed key: no label (validation reports it)
             out[key] = ""
     return out
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import tomli_w
 
+from depsim.case.keys import split_key
 from depsim.case.schema import Case, validate_case
 from depsim.errors import CaseError
 
@@ -134,22 +134,6 @@ def parse_override(item: str) -> tuple[str, Any]:
     return key, parse_value(value.strip())
 
 
-_PART = re.compile(r"^([^.\[\]]+)((?:\[\d+\])*)$")
-
-
-def _split_key(key: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for chunk in key.split("."):
-        m = _PART.match(chunk.strip())
-        if not m:
-            raise CaseError(
-                key, "malformed key", allowed="a dotted key such as electrolyte.D_cation"
-            )
-        parts.append(m.group(1))
-        parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", m.group(2)))
-    return [int(p) if isinstance(p, str) and p.isdigit() else p for p in parts]
-
-
 def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     """Set dotted keys (``"separator.sites[0].surface_charge"``, ``"time.end"``) in a copy of
     ``data``; string values are parsed with :func:`parse_value`. Unknown keys are caught later by
@@ -157,7 +141,7 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any] | None) -
     out = copy.deepcopy(data)
     for key, raw in (overrides or {}).items():
         key = str(key)
-        parts = _split_key(key)
+        parts = split_key(key)
         if parts[:2] == ["case", "inherits"]:
             raise CaseError(key, "cannot be overridden (inheritance is resolved first)")
         node: Any = out

@@ -57,6 +57,7 @@ from pydantic_core import PydanticCustomError
 from depsim.case.units import SI_UNITS, QuantityError, parse_quantity
 from depsim.errors import CaseError
 from depsim.physics.constants import FARADAY, GAS_CONSTANT
+from depsim.physics.kinetics import names as kinetics_names
 
 __all__ = [
     "Case",
@@ -533,7 +534,9 @@ class Electrode(_Table):
 
     ``exchange_current_density`` i0 [A/m^2] (default 6.4 = 0.64 mA/cm^2, or the separator
     material's value when the user does not set it), ``alpha_a`` + ``alpha_c`` = 1,
-    ``kinetics``: "butler-volmer" | "frumkin" | "linear", ``reference_concentration`` c_ref
+    ``kinetics``: "butler-volmer" | "frumkin" | "linear" | "marcus-hush-chidsey" (the laws of
+    :mod:`depsim.physics.kinetics`), ``reorganization_energy`` lambda [J per particle, e.g.
+    "0.2 eV"] of Marcus–Hush–Chidsey kinetics, ``reference_concentration`` c_ref
     [mol/m^3] (default: electrolyte.concentration), ``deposition`` (moving Li surface),
     ``double_layer_capacitance`` [F/m^2]. ``exchange_current_density`` may also be a table
     (:class:`ExchangeCurrentPattern`) for an i0 that varies along the surface.
@@ -546,7 +549,8 @@ class Electrode(_Table):
     ] = 6.4
     alpha_a: Fraction01 = 0.5
     alpha_c: Fraction01 = 0.5
-    kinetics: Literal["butler-volmer", "frumkin", "linear"] = "butler-volmer"
+    kinetics: Literal[kinetics_names()] = "butler-volmer"  # the registered laws
+    reorganization_energy: Quantity("energy", gt=0) | None = None
     reference_concentration: Quantity("concentration", gt=0) | None = None
     deposition: StrictBool = False
     double_layer_capacitance: Quantity("capacitance", ge=0) = 0.0
@@ -565,6 +569,12 @@ class Electrode(_Table):
 
     @model_validator(mode="after")
     def _check(self) -> Electrode:
+        if self.kinetics == "marcus-hush-chidsey" and self.reorganization_energy is None:
+            _fail(
+                "required for kinetics = 'marcus-hush-chidsey'",
+                field="reorganization_energy",
+                allowed="an energy > 0, e.g. '0.2 eV' (per particle)",
+            )
         if abs(self.alpha_a + self.alpha_c - 1.0) > 1e-12:
             _fail(
                 f"alpha_a + alpha_c = {self.alpha_a + self.alpha_c:.12g} must equal 1",
@@ -1162,6 +1172,12 @@ _TYPE_WORDS = {
     "model_type": "a table",
     "model_attributes_type": "a table",
 }
+
+
+def field_unit(loc: tuple) -> str:
+    """The SI unit of the schema field at ``loc`` (a split dotted key; "" when dimensionless,
+    not a quantity or not a field)."""
+    return _unit_of(_walk(loc)[2]).strip()
 
 
 def _to_case_error(exc: ValidationError) -> CaseError:

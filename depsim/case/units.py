@@ -33,6 +33,7 @@ SI_UNITS: dict[str, str] = {
     "volume_charge": "C/m^3",
     "potential": "V",
     "capacitance": "F/m^2",
+    "energy": "J",  # per particle: "0.2 eV" = 3.2e-20 J
 }
 
 #: An example string for each dimension, used in error messages.
@@ -50,6 +51,7 @@ EXAMPLES: dict[str, str] = {
     "volume_charge": "0 C/m^3",
     "potential": "0.5 V",
     "capacitance": "0.1 F/m^2",
+    "energy": "0.2 eV",
 }
 
 _UREG = None

@@ -95,7 +95,7 @@ class MovingSurface:
             V,
             problem.facet_tags,
             markers["electrode"],
-            current=problem.i_hat * j0,
+            current=problem.i_faradaic_hat * j0,  # Li plates with the faradaic current
             sliding=self.mover.sliding,
         )
         self.quality = MeshQuality(problem.mesh)

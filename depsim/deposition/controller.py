@@ -175,6 +175,7 @@ class DepositionController:
         for src, dst in ((pb.U, new_pb.U), (pb.U_n, new_pb.U_n), (pb.U_nm1, new_pb.U_nm1)):
             transfer(src, dst)
         new_pb.cell_potential = pb.cell_potential
+        new_pb.potential_history = pb.potential_history
         new_pb.i_app_hat.value = float(pb.i_app_hat.value)
         surface = MovingSurface(new_pb, markers=new_bundle.markers, min_quality=self.min_quality)
         xs = new_pb.mesh.geometry.x[surface.mover._geom_nodes[surface.growth.blocks]]

@@ -33,8 +33,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from depsim.physics import butler_volmer
 from depsim.physics.constants import FARADAY, GAS_CONSTANT, LI_MOLAR_VOLUME, thermal_voltage
+from depsim.physics.kinetics import KineticsParameters
 
 __all__ = [
     "StabilityParameters",
@@ -47,13 +47,14 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class StabilityParameters:
+class StabilityParameters(KineticsParameters):
     """The cell and operating point, SI.
 
     Attributes: ``current_density`` j [A/m^2] (> 0 plates), ``height`` H [m] (mean Li surface
     to the reservoir), ``c0`` [mol/m^3], ``D_cation``, ``D_anion`` [m^2/s], ``i0`` [A/m^2],
-    ``alpha_a``, ``alpha_c``, ``c_ref`` [mol/m^3] (None: c0), ``kinetics`` ("butler-volmer",
-    "frumkin" without sites, or "linear"), ``temperature`` [K], ``molar_volume`` [m^3/mol].
+    ``alpha_a``, ``alpha_c``, ``c_ref`` [mol/m^3] (None: c0), ``kinetics`` (a registered law;
+    "frumkin" without sites is Butler–Volmer), ``reorganization_energy`` [J] (Marcus–Hush–
+    Chidsey), ``temperature`` [K], ``molar_volume`` [m^3/mol].
     """
 
     current_density: float
@@ -68,13 +69,10 @@ class StabilityParameters:
     kinetics: str = "butler-volmer"
     temperature: float = 298.15
     molar_volume: float = LI_MOLAR_VOLUME
+    reorganization_energy: float | None = None
 
     def with_(self, **changes) -> StabilityParameters:
         return replace(self, **changes)
-
-    @property
-    def reference_concentration(self) -> float:
-        return self.c0 if self.c_ref is None else self.c_ref
 
     @property
     def limiting_current(self) -> float:
@@ -113,30 +111,19 @@ class StabilityParameters:
             alpha_c=case.electrode.alpha_c,
             c_ref=case.reference_concentration,
             kinetics=case.electrode.kinetics,
+            reorganization_energy=case.electrode.reorganization_energy,
             temperature=case.electrolyte.temperature,
         )
 
 
 def _i_bv(p: StabilityParameters, eta_hat, c):
     """i_BV [A/m^2] (anodic positive) at eta/V_T and surface concentration c."""
-    kin = "butler-volmer" if p.kinetics == "frumkin" else p.kinetics
-    return butler_volmer.reaction_current(
-        kin, p.i0, eta_hat, np.asarray(c) / p.reference_concentration, p.alpha_a, p.alpha_c
-    )
+    return p.kinetics_law.rate(p.i0, eta_hat, np.asarray(c) / p.reference_concentration)
 
 
 def _solve_eta(p: StabilityParameters, c: float, i_target: float) -> float:
-    """eta/V_T with i_BV(eta, c) = i_target (i_BV increases monotonically with eta)."""
-    lo, hi = -80.0, 80.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if float(_i_bv(p, mid, c)) > i_target:
-            hi = mid
-        else:
-            lo = mid
-        if hi - lo < 1e-15:
-            break
-    return 0.5 * (lo + hi)
+    """eta/V_T with i_BV(eta, c) = i_target (the law's inverse)."""
+    return p.kinetics_law.overpotential(i_target, p.i0, c / p.reference_concentration)
 
 
 def base_state(p: StabilityParameters, regime: str = "steady") -> dict[str, float]:

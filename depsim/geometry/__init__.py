@@ -16,33 +16,11 @@ from pathlib import Path
 from depsim.geometry import markers
 from depsim.geometry.bundle import MeshBundle, describe_mesh, facet_measure, make_bundle
 from depsim.geometry.cell_geometry import CellGeometry, GeometryError
-from depsim.geometry.markers import (
-    BACK,
-    CELL_MARKERS,
-    ELECTRODE,
-    ELECTROLYTE,
-    FACET_MARKERS,
-    FRONT,
-    LEFT,
-    RIGHT,
-    SEPARATOR,
-    SEPARATOR_INTERFACE,
-    TOP,
-)
+from depsim.geometry.markers import *  # noqa: F403 - the region tags, markers.__all__
 from depsim.geometry.roughness import surface_height
 
-__all__ = [
-    "BACK",
-    "CELL_MARKERS",
-    "ELECTRODE",
-    "ELECTROLYTE",
-    "FACET_MARKERS",
-    "FRONT",
-    "LEFT",
-    "RIGHT",
-    "SEPARATOR",
-    "SEPARATOR_INTERFACE",
-    "TOP",
+__all__ = [  # the region tags of markers, then this package's own names
+    *markers.__all__,
     "CellGeometry",
     "GeometryError",
     "MeshBundle",

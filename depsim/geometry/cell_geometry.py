@@ -22,6 +22,28 @@ class GeometryError(CaseError, ValueError):
     """
 
 
+#: Where each CellGeometry field comes from in ``[geometry]``: (sub-table, key, conversion).
+_CASE_KEYS = {
+    "kind": ("", "kind", str),
+    "file": ("", "file", Path),
+    "dimension": ("", "dimension", int),
+    "width": ("", "width", float),
+    "height": ("", "height", float),
+    "depth": ("", "depth", float),
+    "roughness": ("electrode", "roughness", str),
+    "amplitude": ("electrode", "amplitude", float),
+    "count": ("electrode", "count", int),
+    "seed": ("electrode", "seed", int),
+    "bump_width": ("electrode", "bump_width", float),
+    "separator_thickness": ("separator", "thickness", float),
+    "separator_gap": ("separator", "gap", float),
+    "mesh_size": ("mesh", "size", float),
+    "electrode_size": ("mesh", "electrode_size", float),
+    "grading_distance": ("mesh", "grading_distance", float),
+    "save": ("mesh", "save", Path),
+}
+
+
 @dataclass(frozen=True)
 class CellGeometry:
     """Geometry and mesh parameters of one cell (SI units: metres).
@@ -82,40 +104,19 @@ class CellGeometry:
         Missing attributes take the dataclass defaults; numbers must already be SI floats.
         """
         g = getattr(case, "geometry", case)
-        el = getattr(g, "electrode", None)
-        sep = getattr(g, "separator", None)
-        mesh = getattr(g, "mesh", None)
-        d = {f.name: f.default for f in fields(cls)}
-
-        def get(obj, name, key):
+        tables = {
+            "": g,
+            "electrode": getattr(g, "electrode", None),
+            "separator": getattr(g, "separator", None),
+            "mesh": getattr(g, "mesh", None),
+        }
+        kw = {}
+        for f in fields(cls):
+            table, name, convert = _CASE_KEYS[f.name]
+            obj = tables[table]
             value = getattr(obj, name, None) if obj is not None else None
-            return d[key] if value is None else value
-
-        kw = dict(
-            kind=str(get(g, "kind", "kind")),
-            file=get(g, "file", "file"),
-            dimension=int(get(g, "dimension", "dimension")),
-            width=float(get(g, "width", "width")),
-            height=float(get(g, "height", "height")),
-            depth=get(g, "depth", "depth"),
-            roughness=str(get(el, "roughness", "roughness")),
-            amplitude=float(get(el, "amplitude", "amplitude")),
-            count=int(get(el, "count", "count")),
-            seed=int(get(el, "seed", "seed")),
-            bump_width=get(el, "bump_width", "bump_width"),
-            separator_thickness=get(sep, "thickness", "separator_thickness"),
-            separator_gap=float(get(sep, "gap", "separator_gap")),
-            mesh_size=float(get(mesh, "size", "mesh_size")),
-            electrode_size=float(get(mesh, "electrode_size", "electrode_size")),
-            grading_distance=float(get(mesh, "grading_distance", "grading_distance")),
-            save=get(mesh, "save", "save"),
-        )
-        for key in ("depth", "bump_width", "separator_thickness"):
-            if kw[key] is not None:
-                kw[key] = float(kw[key])
-        for key in ("file", "save"):
-            if kw[key] is not None:
-                kw[key] = Path(kw[key])
+            value = f.default if value is None else value
+            kw[f.name] = value if value is None else convert(value)
         return cls(**kw)
 
     def with_(self, **changes) -> CellGeometry:

@@ -1,4 +1,4 @@
-"""Electrode kinetics at the Li surface: the one place where the Butler–Volmer law is written.
+"""Butler–Volmer kinetics at the Li surface, and its Frumkin and linearised variants.
 
 Sign convention (docs/model.md §4): the local reaction current density ``i_BV`` is positive
 when anodic (Li stripping, Li -> Li+ + e-) and negative when cathodic (Li plating). The
@@ -8,48 +8,74 @@ Concentration-dependent Butler–Volmer (``kinetics = "butler-volmer"``)::
 
     i_BV = i0 [exp(alpha_a eta / V_T) - (c+/c_ref) exp(-alpha_c eta / V_T)]
 
+Frumkin (``kinetics = "frumkin"``): the same law, with the Frumkin factor of the charged sites
+folded into i0 by the solver (:mod:`depsim.physics.frumkin`, :mod:`depsim.physics.sites`).
+
 Linearised (``kinetics = "linear"``, for verification)::
 
     i_BV = i0 eta / V_T
 
-The functions take dimensionless arguments (eta_hat = eta / V_T, c_hat = c+/c_ref) and a
-``backend`` module providing ``exp`` — ``numpy`` for post-processing and tests, or the UFL shim
-:data:`UFL` for weak forms — so the solver, the metrics and the tests use the same expression.
-Exponentials are guarded: above ``EXP_CAP`` the exponential continues linearly (C1), which keeps
-Newton iterates finite at large overpotentials (potentiostatic 0.5 V is ~19 V_T).
+Each law is a :class:`~depsim.physics.kinetics.KineticsLaw` (the registry and the guarded
+numpy/UFL backends are in :mod:`depsim.physics.kinetics`): the solver's weak forms, the
+post-processing and the theory all evaluate the same :meth:`rate`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-EXP_CAP = 40.0
-"""Exponent beyond which exp(x) is continued linearly (e^40 ~ 2.4e17)."""
+from depsim.physics.kinetics import EXP_CAP, NUMPY, UFL, KineticsLaw, make_law, register
 
-KINETICS = ("butler-volmer", "frumkin", "linear")
-
-
-class _UFLBackend:
-    """Minimal backend exposing a guarded ``exp`` built from UFL operators."""
-
-    @staticmethod
-    def exp(x):
-        import ufl
-
-        cap = EXP_CAP
-        return ufl.conditional(ufl.lt(x, cap), ufl.exp(x), np.exp(cap) * (1.0 + x - cap))
+__all__ = [
+    "EXP_CAP",
+    "NUMPY",
+    "UFL",
+    "ButlerVolmer",
+    "Frumkin",
+    "Linear",
+    "overpotential_uniform",
+    "reaction_current",
+]
 
 
-class _NumpyBackend:
-    @staticmethod
-    def exp(x):
-        x = np.asarray(x, dtype=float)
-        capped = np.minimum(x, EXP_CAP)
-        return np.where(x < EXP_CAP, np.exp(capped), np.exp(EXP_CAP) * (1.0 + x - EXP_CAP))
+@register
+class ButlerVolmer(KineticsLaw):
+    """Concentration-dependent Butler–Volmer with transfer coefficients alpha_a, alpha_c."""
+
+    name = "butler-volmer"
+
+    def __init__(self, alpha_a: float = 0.5, alpha_c: float = 0.5):
+        self.alpha_a, self.alpha_c = float(alpha_a), float(alpha_c)
+
+    @classmethod
+    def from_parameters(cls, alpha_a: float = 0.5, alpha_c: float = 0.5, **_) -> ButlerVolmer:
+        return cls(alpha_a, alpha_c)
+
+    def rate(self, i0, eta_hat, c_hat, backend=NUMPY):
+        a, b = self.alpha_a, self.alpha_c
+        return i0 * (backend.exp(a * eta_hat) - c_hat * backend.exp(-b * eta_hat))
 
 
-UFL = _UFLBackend()
-NUMPY = _NumpyBackend()
+@register
+class Frumkin(ButlerVolmer):
+    """Butler–Volmer whose i0 carries the Frumkin factor of the charged sites."""
+
+    name = "frumkin"
+    uses_sites = True
+
+
+@register
+class Linear(KineticsLaw):
+    """i_BV = i0 eta / V_T: no concentration dependence (verification, small signals)."""
+
+    name = "linear"
+    uses_concentration = False
+
+    def rate(self, i0, eta_hat, c_hat, backend=NUMPY):
+        return i0 * eta_hat
+
+    def overpotential(self, i: float, i0: float, c_hat: float = 1.0) -> float:
+        return float(i) / float(i0)
 
 
 def reaction_current(
@@ -60,22 +86,16 @@ def reaction_current(
     alpha_a: float = 0.5,
     alpha_c: float = 0.5,
     backend=NUMPY,
+    reorganization: float | None = None,
 ):
-    """Reaction current density i_BV [units of ``i0``], positive anodic (stripping).
+    """Reaction current density i_BV [units of ``i0``], positive anodic (stripping), of the
+    law ``kinetics`` (any registered name; see :func:`depsim.physics.kinetics.names`).
 
-    Parameters
-    ----------
-    kinetics: "butler-volmer", "frumkin" (the Frumkin factor must already be folded into
-        ``i0`` and ``eta_hat``) or "linear".
-    i0: exchange current density (A/m^2, or dimensionless if the caller scales).
-    eta_hat: overpotential over the thermal voltage, (phi_s - phi_l - U) / V_T [-].
-    c_hat: surface cation concentration over the reference concentration, c+/c_ref [-].
+    ``eta_hat`` = (phi_s - phi_l - U) / V_T, ``c_hat`` = c+/c_ref; for "frumkin" the Frumkin
+    factor must already be folded into ``i0``.
     """
-    if kinetics in ("butler-volmer", "frumkin"):
-        return i0 * (backend.exp(alpha_a * eta_hat) - c_hat * backend.exp(-alpha_c * eta_hat))
-    if kinetics == "linear":
-        return i0 * eta_hat
-    raise ValueError(f"unknown kinetics {kinetics!r}; allowed: {', '.join(KINETICS)}")
+    law = make_law(kinetics, alpha_a=alpha_a, alpha_c=alpha_c, reorganization=reorganization)
+    return law.rate(i0, eta_hat, c_hat, backend=backend)
 
 
 def overpotential_uniform(i: float, i0: float, thermal_voltage: float) -> float:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from depsim.physics.constants import FARADAY, GAS_CONSTANT, VACUUM_PERMITTIVITY
 
 
@@ -53,12 +55,9 @@ def sand_time(D_cation: float, D_anion: float, concentration: float, current: fl
     return math.pi * D * (FARADAY * concentration) ** 2 / (4.0 * ((1.0 - t_plus) * current) ** 2)
 
 
-def debye_length(concentration: float, relative_permittivity: float, temperature: float) -> float:
-    """Debye length lambda_D = sqrt(eps0 eps_r R T / (2 F^2 c)) [m] of a 1:1 salt."""
-    return math.sqrt(
-        VACUUM_PERMITTIVITY
-        * relative_permittivity
-        * GAS_CONSTANT
-        * temperature
-        / (2.0 * FARADAY**2 * concentration)
-    )
+def debye_length(concentration, relative_permittivity: float, temperature: float):
+    """Debye length lambda_D = sqrt(eps0 eps_r R T / (2 F^2 c)) [m] of a 1:1 salt
+    (``concentration`` [mol/m^3], a number or an array)."""
+    eps = VACUUM_PERMITTIVITY * relative_permittivity
+    c = np.asarray(concentration, dtype=float)
+    return np.sqrt(eps * GAS_CONSTANT * temperature / (2.0 * FARADAY**2 * c))

@@ -45,7 +45,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from depsim.physics.constants import FARADAY, GAS_CONSTANT, VACUUM_PERMITTIVITY, thermal_voltage
+from depsim.physics import electrolyte
+from depsim.physics.constants import GAS_CONSTANT, VACUUM_PERMITTIVITY, thermal_voltage
 
 
 def grahame_scale(concentration, relative_permittivity: float, temperature: float):
@@ -91,15 +92,9 @@ def exchange_current_factor(
 
 
 def debye_length(concentration, relative_permittivity: float = 20.0, temperature: float = 298.15):
-    """lambda_D = sqrt(eps0 eps_r R T / (2 F^2 c)) [m] (vectorised)."""
-    c = np.asarray(concentration, dtype=float)
-    return np.sqrt(
-        VACUUM_PERMITTIVITY
-        * relative_permittivity
-        * GAS_CONSTANT
-        * temperature
-        / (2.0 * FARADAY**2 * c)
-    )
+    """lambda_D [m] (:func:`depsim.physics.electrolyte.debye_length`, with this module's
+    defaults eps_r = 20 and T = 298.15 K)."""
+    return electrolyte.debye_length(concentration, relative_permittivity, temperature)
 
 
 __all__ = [

@@ -33,7 +33,8 @@ import math
 import numpy as np
 import ufl
 
-from depsim.physics.constants import FARADAY, GAS_CONSTANT, VACUUM_PERMITTIVITY, thermal_voltage
+from depsim.physics import frumkin
+from depsim.physics.constants import FARADAY, VACUUM_PERMITTIVITY, thermal_voltage
 from depsim.physics.electrolyte import debye_length
 
 __all__ = [
@@ -101,24 +102,16 @@ def boltzmann_residual(u_plus, u_minus, psi, q_plus, q_minus):
 
 
 # --- Gouy–Chapman reference (numpy, SI) -----------------------------------------------------------
-def _grahame_scale(c0: float, relative_permittivity: float, temperature: float) -> float:
-    """sqrt(8 eps0 eps_r R T c0) = 4 F c0 lambda_D [C/m^2]."""
-    return math.sqrt(
-        8.0 * VACUUM_PERMITTIVITY * relative_permittivity * GAS_CONSTANT * temperature * c0
-    )
-
-
 def grahame_potential(sigma: float, c0: float, relative_permittivity: float, temperature: float):
     """Diffuse-layer (wall) potential psi_0 [V] of a wall with surface charge ``sigma`` [C/m^2]:
-    sigma = sqrt(8 eps0 eps_r R T c0) sinh(psi_0 / (2 V_T))."""
-    s = _grahame_scale(c0, relative_permittivity, temperature)
-    return 2.0 * thermal_voltage(temperature) * math.asinh(sigma / s)
+    sigma = sqrt(8 eps0 eps_r R T c0) sinh(psi_0 / (2 V_T)) (Grahame's relation, written once
+    in :func:`depsim.physics.frumkin.diffuse_layer_potential`)."""
+    return float(frumkin.diffuse_layer_potential(sigma, c0, relative_permittivity, temperature))
 
 
 def grahame_surface_charge(psi0: float, c0: float, relative_permittivity: float, temperature):
     """Inverse of :func:`grahame_potential`: sigma [C/m^2] for a wall potential psi_0 [V]."""
-    s = _grahame_scale(c0, relative_permittivity, temperature)
-    return s * math.sinh(psi0 / (2.0 * thermal_voltage(temperature)))
+    return float(frumkin.surface_charge(psi0, c0, relative_permittivity, temperature))
 
 
 def gouy_chapman_potential(x, psi0: float, c0: float, relative_permittivity: float, temperature):

@@ -68,16 +68,34 @@ class TransportProblemBase:
         f.x.scatter_forward()
         return f
 
+    def _region_function(
+        self, cell_tags, name: str, value_elsewhere: float, value_separator: float
+    ):
+        """A DG0 Function: ``value_separator`` on the cells tagged SEPARATOR, ``value_elsewhere``
+        on all others (region-wise material coefficients of a separator layer)."""
+        from depsim.geometry import markers as region_markers
+
+        Q = fem.functionspace(self.mesh, ("DG", 0))
+        sep_dofs = Q.dofmap.list[cell_tags.find(region_markers.SEPARATOR), 0]
+        f = fem.Function(Q, name=name)
+        f.x.array[:] = value_elsewhere
+        f.x.array[sep_dofs] = value_separator
+        f.x.scatter_forward()
+        return f
+
     def _setup_controls(self) -> None:
         """The time-stepping and load controls (dimensionless Constants): BDF coefficients
         ``a0, a1, a2`` (implicit Euler until :meth:`set_bdf`), ``dt_hat``, ``init`` (1 while
         solving for the initial state), the cell potential ``V_hat`` = V/V_T and the applied
-        current ``i_app_hat``."""
+        current ``i_app_hat``, and the cell potential of the two previous steps ``V_hat_n``,
+        ``V_hat_nm1`` (the history of the double-layer charging term)."""
         p, sc, c = self.params, self.scales, self._constant
         self.a0, self.a1, self.a2 = c(1.0), c(-1.0), c(0.0)
         self.dt_hat = c(1.0)
         self.init = c(0.0)
         self.V_hat = c(p.potential / sc.thermal_voltage)
+        self.V_hat_n = c(float(self.V_hat.value))
+        self.V_hat_nm1 = c(float(self.V_hat.value))
         self.i_app_hat = c(p.current_density / sc.current_density)
 
     def _ale_velocity_hat(self):
@@ -159,9 +177,29 @@ class TransportProblemBase:
         self.init.value = 1.0 if on else 0.0
 
     def shift_history(self) -> None:
-        """After an accepted step: U_nm1 <- U_n <- U."""
+        """After an accepted step: U_nm1 <- U_n <- U (and the same for the cell potential)."""
         self.U_nm1.x.array[:] = self.U_n.x.array
         self.U_n.x.array[:] = self.U.x.array
+        self.V_hat_nm1.value = float(self.V_hat_n.value)
+        self.V_hat_n.value = float(self.V_hat.value)
+
+    def start_history(self) -> None:
+        """Make the current state the history of the first step: U_n = U_nm1 = U, and the same
+        for the cell potential."""
+        self.U_n.x.array[:] = self.U.x.array
+        self.U_nm1.x.array[:] = self.U.x.array
+        self.V_hat_n.value = self.V_hat_nm1.value = float(self.V_hat.value)
+
+    @property
+    def potential_history(self) -> tuple[float, float]:
+        """The cell potential [V] of the two previous steps (V_n, V_(n-1))."""
+        V_T = self.scales.thermal_voltage
+        return float(self.V_hat_n.value) * V_T, float(self.V_hat_nm1.value) * V_T
+
+    @potential_history.setter
+    def potential_history(self, values: tuple[float, float]) -> None:
+        V_T = self.scales.thermal_voltage
+        self.V_hat_n.value, self.V_hat_nm1.value = values[0] / V_T, values[1] / V_T
 
     # --- the global unknown -----------------------------------------------------------------
     @property

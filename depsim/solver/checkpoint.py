@@ -45,6 +45,7 @@ def save_checkpoint(folder: Path, sim, comm) -> None:
         "dt_prev": sim.dt_prev,
         "dt": ss.dt if ss is not None else None,
         "cell_potential": pb.cell_potential,
+        "cell_potential_history": list(pb.potential_history),
         "charge_passed": sim.charge_passed,
         "charge_applied": sim.charge_applied,
         "salt0": sim.salt0,
@@ -92,6 +93,9 @@ def load_checkpoint(folder: Path, sim) -> None:
     if sim.stepsize is not None and state["dt"] is not None:
         sim.stepsize.dt = state["dt"]
     pb.cell_potential = state["cell_potential"]
+    # checkpoints written before the history was stored: the history is the current value
+    history = state.get("cell_potential_history") or [state["cell_potential"]] * 2
+    pb.potential_history = tuple(history)
     sim.charge_passed = state["charge_passed"]
     sim.charge_applied = state["charge_applied"]
     sim.salt0 = state["salt0"]

@@ -78,20 +78,14 @@ def linear_solver_options(linear: str) -> dict[str, object]:
     """PETSc options for the Jacobian solve, by the case's ``solver.linear`` name."""
     if linear in ("mumps", "superlu_dist"):
         return {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": linear}
+    krylov = {"ksp_type": "gmres", "ksp_rtol": 1e-12, "ksp_max_it": 500}
     if linear == "gamg":
-        return {
-            "ksp_type": "gmres",
-            "ksp_rtol": 1e-12,
-            "ksp_max_it": 500,
-            "pc_type": "gamg",
-        }
+        return {**krylov, "pc_type": "gamg"}
     if linear == "fieldsplit":
-        # (u, psi) blocks interleaved by the mixed element: additive split, LU per block is
-        # robust; users can override through solver.petsc_options
+        # (u, psi) blocks interleaved by the mixed element: multiplicative split, GAMG per
+        # block; users can override through solver.petsc_options
         return {
-            "ksp_type": "gmres",
-            "ksp_rtol": 1e-12,
-            "ksp_max_it": 500,
+            **krylov,
             "pc_type": "fieldsplit",
             "pc_fieldsplit_type": "multiplicative",
             "pc_fieldsplit_block_size": 2,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from depsim.physics import electrolyte
 from depsim.physics import separator as separator_physics
 from depsim.physics.exchange_current import ExchangeCurrentPattern
+from depsim.physics.kinetics import KineticsParameters
 from depsim.physics.sites import SiteSpec
 
 
@@ -39,7 +40,7 @@ class RegionProperties:
 
 
 @dataclass(frozen=True)
-class ModelParameters:
+class ModelParameters(KineticsParameters):
     """Everything the electroneutral solver needs, SI units.
 
     Attributes
@@ -51,7 +52,9 @@ class ModelParameters:
     i0_pattern: :class:`depsim.physics.exchange_current.ExchangeCurrentPattern` i0(x) along the
         bottom Li (``i0`` is then its reference value), or None for a uniform i0.
     alpha_a, alpha_c: anodic and cathodic transfer coefficients [-].
-    kinetics: "butler-volmer" | "linear" | "frumkin".
+    kinetics: a registered law name (:func:`depsim.physics.kinetics.names`).
+    reorganization_energy: lambda [J per particle] of "marcus-hush-chidsey" kinetics.
+    double_layer_capacitance: C_dl [F/m^2] of the bottom Li (0: no double-layer charging).
     c_ref: reference concentration of the kinetics (U = 0 there) [mol/m^3].
     mode: "galvanostatic" | "potentiostatic".
     current_density: applied current density [A/m^2], positive = plating on the bottom Li.
@@ -93,11 +96,8 @@ class ModelParameters:
     sites: tuple[SiteSpec, ...] = ()
     relative_permittivity: float = 20.0
     i0_pattern: ExchangeCurrentPattern | None = None
-
-    @property
-    def reference_concentration(self) -> float:
-        """c_ref [mol/m^3]; defaults to the bulk concentration."""
-        return self.c0 if self.c_ref is None else self.c_ref
+    reorganization_energy: float | None = None
+    double_layer_capacitance: float = 0.0
 
     @property
     def transference_number(self) -> float:
@@ -127,7 +127,7 @@ class ModelParameters:
         """True when the kinetics carry a position-dependent Frumkin factor."""
         from depsim.physics.sites import has_charge
 
-        return self.kinetics == "frumkin" and has_charge(self.sites)
+        return self.kinetics_law.uses_sites and has_charge(self.sites)
 
     def with_(self, **changes) -> ModelParameters:
         return replace(self, **changes)
@@ -179,6 +179,8 @@ class ModelParameters:
             alpha_a=case.electrode.alpha_a,
             alpha_c=case.electrode.alpha_c,
             kinetics=case.electrode.kinetics,
+            reorganization_energy=case.electrode.reorganization_energy,
+            double_layer_capacitance=case.electrode.double_layer_capacitance,
             c_ref=case.reference_concentration,
             mode=case.operation.mode,
             current_density=case.current_density,

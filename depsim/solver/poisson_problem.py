@@ -51,7 +51,7 @@ from mpi4py import MPI
 
 from depsim.errors import CaseError
 from depsim.geometry import debye as debye_mesh
-from depsim.physics import butler_volmer
+from depsim.physics import kinetics
 from depsim.physics import poisson as pnp
 from depsim.physics.constants import FARADAY
 from depsim.physics.electrolyte import debye_length
@@ -222,6 +222,8 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         # --- kinetics on the bottom Li (psi_s = -V_hat) -----------------------------------------
         self.psi_s = ufl.variable(-self.V_hat)
         self.i_hat = self.reaction_current(up, psi, self.psi_s)  # anodic positive
+        self.i_faradaic_hat = self.i_hat  # the diffuse layer is resolved: no lumped C_dl
+        self.double_layer = False
 
         # --- transport ----------------------------------------------------------------------------
         def storage(c, c_n, c_nm1):
@@ -327,7 +329,6 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
     def _setup_separator(self, sep, cell_tags, const):
         """d+, d-, porosity from the separator (Constants when it fills the cell, DG0 on the
         SEPARATOR cells otherwise); returns the signed fixed charge X_s / c0 or None."""
-        from depsim.geometry import markers as region_markers
 
         p, sc = self.params, self.scales
         D0 = sc.diffusivity
@@ -338,15 +339,9 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
             return const(sep.fixed_charge / p.c0) if sep.fixed_charge != 0.0 else None
         if cell_tags is None:
             raise ValueError("a separator layer needs the mesh's cell_tags (SEPARATOR cells)")
-        Q = fem.functionspace(self.mesh, ("DG", 0))
-        sep_dofs = Q.dofmap.list[cell_tags.find(region_markers.SEPARATOR), 0]
 
         def dg0(name, v_el, v_sep):
-            f = fem.Function(Q, name=name)
-            f.x.array[:] = v_el
-            f.x.array[sep_dofs] = v_sep
-            f.x.scatter_forward()
-            return f
+            return self._region_function(cell_tags, name, v_el, v_sep)
 
         self.d_plus = dg0("d_plus", p.D_cation / D0, sep.D_cation / D0)
         self.d_minus = dg0("d_minus", p.D_anion / D0, sep.D_anion / D0)
@@ -433,9 +428,7 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         eta_hat = psi_s - psi
         c_hat = ufl.exp(u_plus) * self.c0_over_cref
         k0 = self.k0_hat if self.i0_factor is None else self.k0_hat * self.i0_factor
-        return butler_volmer.reaction_current(
-            p.kinetics, k0, eta_hat, c_hat, p.alpha_a, p.alpha_c, backend=butler_volmer.UFL
-        )
+        return p.kinetics_law.rate(k0, eta_hat, c_hat, backend=kinetics.UFL)
 
     # --- state ----------------------------------------------------------------------------------
     def set_uniform_state(self, c_hat: float = 1.0) -> None:

@@ -117,23 +117,16 @@ def electrode_reaction_current(problem, samples: dict) -> np.ndarray:
     ``samples`` holds nodal values along the Li (as from
     :class:`depsim.output.ElectrodeSampler`): ``c_cation``, ``c_anion``, ``phi`` (Li grounded) and,
     when the problem has charged sites (``problem.i0_factor`` not None), ``i0_factor``. The law
-    is the solver's (:meth:`ElectroneutralProblem.reaction_current`): Butler–Volmer/Frumkin with
-    the pore c+ and phi_l; the ``linear`` law with a fixed charge measures the overpotential from
+    is the solver's (:meth:`ElectroneutralProblem.reaction_current`, one
+    :class:`~depsim.physics.kinetics.KineticsLaw`) with the pore c+ and phi_l; a law without
+    concentration dependence (``linear``) with a fixed charge measures the overpotential from
     the Li's equilibrium with the pore liquid (phi_l - V_T zeta, zeta = ln(sqrt(c+ c-)/c+)).
     """
-    from depsim.physics import butler_volmer
-
     p = problem.params
     V_T = problem.scales.thermal_voltage
     i0 = p.i0 * np.asarray(samples["i0_factor"]) if problem.i0_factor is not None else p.i0
     eta = -np.asarray(samples["phi"])  # phi_s - phi_l with the Li grounded
-    if p.kinetics == "linear" and problem.x_hat is not None:
+    law = p.kinetics_law
+    if not law.uses_concentration and problem.x_hat is not None:
         eta = eta + V_T * 0.5 * np.log(np.asarray(samples["c_anion"]) / samples["c_cation"])
-    return butler_volmer.reaction_current(
-        p.kinetics,
-        i0,
-        eta / V_T,
-        np.asarray(samples["c_cation"]) / p.reference_concentration,
-        p.alpha_a,
-        p.alpha_c,
-    )
+    return law.rate(i0, eta / V_T, np.asarray(samples["c_cation"]) / p.reference_concentration)

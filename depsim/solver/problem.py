@@ -41,8 +41,7 @@ import ufl
 from dolfinx import default_scalar_type
 from mpi4py import MPI
 
-from depsim.geometry import markers as region_markers
-from depsim.physics import butler_volmer
+from depsim.physics import kinetics
 from depsim.physics import separator as separator_physics
 from depsim.physics.constants import FARADAY
 from depsim.physics.sites import exchange_current_factor_profile
@@ -120,8 +119,8 @@ class ElectroneutralProblem(TransportProblemBase):
         self.U_n = fem.Function(self.W, name="U_n")
         self.U_nm1 = fem.Function(self.W, name="U_nm1")
         u, psi = ufl.split(self.U)
-        u_n, _ = ufl.split(self.U_n)
-        u_nm1, _ = ufl.split(self.U_nm1)
+        u_n, psi_n = ufl.split(self.U_n)
+        u_nm1, psi_nm1 = ufl.split(self.U_nm1)
         q, w = ufl.TestFunctions(self.W)
         self.u_expr, self.psi_expr = u, psi
 
@@ -154,7 +153,19 @@ class ElectroneutralProblem(TransportProblemBase):
         self.psi_phys_expr = psi + zeta
         # --- kinetics on the bottom Li (psi_s = -V_hat) ---------------------------------------
         self.psi_s = ufl.variable(-self.V_hat)
-        self.i_hat = self.reaction_current(u, psi, self.psi_s)  # anodic positive
+        self.i_faradaic_hat = self.reaction_current(u, psi, self.psi_s)  # anodic positive
+        # double-layer charging (docs/model.md §4): i = i_F + C_dl d(phi_s - phi_l)/dt, the
+        # solution-side charge made of equal cation and anion parts (the cation equation
+        # takes half of the charging current)
+        self.double_layer = p.double_layer_capacitance > 0.0
+        i_dl = self._double_layer_current(
+            psi + zeta,
+            psi_n + ions(u_n, self.x_hat)[2],
+            psi_nm1 + ions(u_nm1, self.x_hat)[2],
+            const,
+        )
+        self.i_hat = self.i_faradaic_hat + i_dl  # total current into the electrolyte
+        i_cation = self.i_faradaic_hat + 0.5 * i_dl  # its cation part
         # --- transport ----------------------------------------------------------------------
         storage = (
             self.porosity
@@ -169,7 +180,7 @@ class ElectroneutralProblem(TransportProblemBase):
         N_minus = -self.d_minus * c_minus * grad_hat(u - psi)
         self.N_plus, self.N_minus = N_plus, N_minus
         F_salt = (storage * q - ufl.inner(N_plus, grad_hat(q))) * vs * dx
-        F_salt -= self.i_hat * q * as_ * ds_e
+        F_salt -= i_cation * q * as_ * ds_e
         # --- moving mesh (ALE): the BDF difference is d/dt at fixed mesh points, so
         #     eps (dc/dt|_mesh - w . grad c) + div N+ = 0, w = mesh velocity [m/s]
         self.mesh_displacement = None
@@ -196,11 +207,12 @@ class ElectroneutralProblem(TransportProblemBase):
         self._G_current = fem.form(G)
         if self.galvanostatic:
             di_dpsis = ufl.diff(self.i_hat, self.psi_s)  # d i_hat / d psi_s;  d psi_s/dV = -1
+            dic_dpsis = ufl.diff(i_cation, self.psi_s)  # its cation part (salt rows)
             v_q, v_w = q, w
             self.constraint = GlobalConstraint(
                 G=self._G_current,
                 r=fem.form(ufl.derivative(G, self.U, ufl.TestFunction(self.W))),
-                b=fem.form(di_dpsis * (v_q * (1.0 - self.init) + v_w) * as_ * ds_e),
+                b=fem.form((dic_dpsis * v_q * (1.0 - self.init) + di_dpsis * v_w) * as_ * ds_e),
                 d=fem.form(-(di_dpsis / A_hat) * as_ * ds_e),
             )
 
@@ -265,20 +277,18 @@ class ElectroneutralProblem(TransportProblemBase):
         the Li's equilibrium with the pore liquid at s = c0, which includes the Donnan potential).
         ``sites``: apply the Frumkin factor of the charged sites (bottom Li only).
         """
-        p = self.params
         k0 = self.k0_hat
         if sites and self.i0_factor is not None:
             k0 = k0 * self.i0_factor
-        if self.x_hat is None or p.kinetics == "linear":
+        law = self.params.kinetics_law
+        if self.x_hat is None or not law.uses_concentration:
             eta_hat = psi_s - psi
             c_hat = ufl.exp(u) * self.c0_over_cref
         else:
             c_plus, _, zeta = separator_physics.ion_concentrations_ufl(u, self.x_hat)
             eta_hat = psi_s - psi - zeta
             c_hat = c_plus * self.c0_over_cref
-        return butler_volmer.reaction_current(
-            p.kinetics, k0, eta_hat, c_hat, p.alpha_a, p.alpha_c, backend=butler_volmer.UFL
-        )
+        return law.rate(k0, eta_hat, c_hat, backend=kinetics.UFL)
 
     # --- regions, fixed charge, sites ------------------------------------------------------------
     def _setup_regions(self, cell_tags, const) -> None:
@@ -300,17 +310,10 @@ class ElectroneutralProblem(TransportProblemBase):
         if cell_tags is None:
             raise ValueError("a separator layer needs the mesh's cell_tags (SEPARATOR cells)")
         mesh = self.mesh
-        Q = fem.functionspace(mesh, ("DG", 0))
-        sep_cells = cell_tags.find(region_markers.SEPARATOR)
-        sep_dofs = Q.dofmap.list[sep_cells, 0]
         el = p.electrolyte_region
 
         def dg0(name, v_el, v_sep):
-            f = fem.Function(Q, name=name)
-            f.x.array[:] = v_el
-            f.x.array[sep_dofs] = v_sep
-            f.x.scatter_forward()
-            return f
+            return self._region_function(cell_tags, name, v_el, v_sep)
 
         D0 = sc.diffusivity
         self.d_plus = dg0("d_plus", el.D_cation / D0, sep.D_cation / D0)
@@ -327,6 +330,25 @@ class ElectroneutralProblem(TransportProblemBase):
             b.scatter_forward()
             self.x_nodal = fem.Function(V1, name="fixed_charge_nodal")
             self.x_nodal.x.array[:] = np.where(b.array > 0.0, X_hat, 0.0)
+
+    def _double_layer_current(self, phi, phi_n, phi_nm1, const):
+        """Charging current of the double layer at the bottom Li, i_dl / j0 (anodic positive):
+
+            i_dl = C_dl d(phi_s - phi_l)/dt,  discretised with the step's BDF coefficients,
+
+        ``phi``, ``phi_n``, ``phi_nm1``: phi_l / V_T at the surface now and at the two previous
+        steps (UFL); phi_s / V_T = -V_hat with its own history. 0 without a capacitance and in a
+        steady solve (a0 = a1 = a2 = 0)."""
+        p, sc = self.params, self.scales
+        if not self.double_layer:
+            return 0.0
+        c_hat = const(
+            p.double_layer_capacitance * sc.thermal_voltage / (sc.current_density * sc.time)
+        )
+        x = self.psi_s - phi
+        x_n = -self.V_hat_n - phi_n
+        x_nm1 = -self.V_hat_nm1 - phi_nm1
+        return c_hat * (self.a0 * x + self.a1 * x_n + self.a2 * x_nm1) / self.dt_hat
 
     def _frumkin_profile(self, x):
         """f(x) = exp(-alpha_a psi_d(sigma(x), c0)/V_T) of the charged sites at positions x [m]."""

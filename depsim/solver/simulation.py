@@ -27,6 +27,7 @@ import numpy as np
 from mpi4py import MPI
 
 from depsim.errors import SandTimeReached, SolverFailure
+from depsim.physics import kinetics
 from depsim.physics.constants import FARADAY
 from depsim.solver.newton import BorderedNewton, NewtonDivergence, NewtonReport
 from depsim.solver.stepsize import Stepsize
@@ -86,19 +87,11 @@ class Simulation:
         p = pb.params
         i_hat = p.current_density / p.i0
         c_hat = p.c0 / p.reference_concentration
-        if p.kinetics == "linear":
-            eta_hat = -i_hat
-        else:
-            # solve exp(a x) - c exp(-b x) = -i for x by Newton (monotone)
-            eta_hat = 2.0 * math.asinh(-i_hat / 2.0)
-            for _ in range(100):
-                f = math.exp(p.alpha_a * eta_hat) - c_hat * math.exp(-p.alpha_c * eta_hat) + i_hat
-                df = p.alpha_a * math.exp(p.alpha_a * eta_hat) + p.alpha_c * c_hat * math.exp(
-                    -p.alpha_c * eta_hat
-                )
-                eta_hat -= f / df
-                if abs(f) < 1e-14:
-                    break
+        law = p.kinetics_law
+        try:  # the law's inverse: i_BV(eta) = -i_app (plating positive)
+            eta_hat = law.overpotential(-i_hat, 1.0, c_hat)
+        except ValueError:  # beyond a saturating law's plateau: a large overpotential
+            eta_hat = -math.copysign(2.0 * kinetics.EXP_CAP, i_hat)
         return -eta_hat * pb.scales.thermal_voltage
 
     def _solve(self) -> NewtonReport:
@@ -122,15 +115,23 @@ class Simulation:
             pb.cell_potential = self.initial_potential_guess()
         else:
             pb.cell_potential = pb.params.potential if potential is None else potential
-        pb.set_initialisation(True)
-        try:
-            report = self._solve()
-        except NewtonDivergence as exc:
-            raise SolverFailure(f"initial potential solve failed: {exc}", time=0.0) from exc
-        finally:
-            pb.set_initialisation(False)
-        pb.U_n.x.array[:] = pb.U.x.array
-        pb.U_nm1.x.array[:] = pb.U.x.array
+        if pb.double_layer:
+            # the double-layer potential is a differential unknown: the cell starts at rest
+            # (no charge, phi_l = 0, V = 0 in the history) and the load is switched on at t = 0
+            applied = 0.0 if pb.galvanostatic else pb.cell_potential
+            pb.cell_potential = 0.0
+            pb.start_history()
+            pb.cell_potential = applied
+            report = NewtonReport(iterations=0, linear_iterations=0, residual=0.0)
+        else:
+            pb.set_initialisation(True)
+            try:
+                report = self._solve()
+            except NewtonDivergence as exc:
+                raise SolverFailure(f"initial potential solve failed: {exc}", time=0.0) from exc
+            finally:
+                pb.set_initialisation(False)
+            pb.start_history()
         self.salt0 = pb.salt_amount()
         self.salt_expected = self.salt0
         self._dM_prev = 0.0
