@@ -8,9 +8,7 @@ Under ``mpirun`` only rank 0 prints. Every case is validated before any output f
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -18,135 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import depsim  # first: loads the MPI of the dolfinx wheel before mpi4py (see depsim/__init__.py)
+from depsim.cli_support import PROG, build_parser, parse
+from depsim.cli_support import comm as _comm
+from depsim.cli_support import err as _err
+from depsim.cli_support import launched_by_mpi as _launched_by_mpi
+from depsim.cli_support import out as _out
+from depsim.cli_support import rank as _rank
 from depsim.errors import CaseError, SolverFailure
 
-__all__ = ["build_parser", "main"]
-
-PROG = "depsim"
-_MPI_ENV = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS", "SLURM_NTASKS")
-
-
-# --------------------------------------------------------------------------------------------
-# MPI helpers (mpi4py is imported only when the process was started by an MPI launcher)
-
-
-def _launched_by_mpi() -> bool:
-    return any(v in os.environ for v in _MPI_ENV)
-
-
-def _comm():
-    """``MPI.COMM_WORLD`` (imported lazily, after ``import depsim``), or None without mpi4py."""
-    try:
-        from mpi4py import MPI
-    except ImportError:
-        return None
-    return MPI.COMM_WORLD
-
-
-def _rank() -> int:
-    if not _launched_by_mpi():
-        return 0
-    comm = _comm()
-    return 0 if comm is None else comm.rank
-
-
-def _out(*args: Any) -> None:
-    if _rank() == 0:
-        print(*args, flush=True)
-
-
-def _err(message: str) -> None:
-    if _rank() == 0:
-        text = " ".join(str(message).split("\n")).strip()  # exactly one line
-        print(f"{PROG}: error: {text}", file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------------------------
-# Parser
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but only rank 0 prints usage errors (exit code 2 as usual)."""
-
-    def error(self, message: str):  # noqa: D401
-        if _rank() == 0:
-            self.print_usage(sys.stderr)
-            print(f"{self.prog}: error: {message}", file=sys.stderr, flush=True)
-        sys.exit(2)
-
-
-def _add_set(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a case key (dotted path); repeat it for several keys, e.g. "
-        "--set separator.transference_number=0.6 --set 'time.end=10 s'",
-    )
-
-
-def _add_log_options(p: argparse.ArgumentParser) -> None:
-    """``--quiet`` and ``--log-level``, the same on every command."""
-    p.add_argument("--quiet", action="store_true", help="console: warnings and errors only")
-    p.add_argument(
-        "--log-level", choices=("debug", "info", "warning"), default="info", help="log detail"
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of the ``depsim`` command."""
-    parser = _Parser(
-        prog=PROG,
-        description="Li-ion transport and Li electrodeposition at the separator/Li-metal "
-        "interface (FEniCSx).",
-    )
-    parser.add_argument("--version", action="version", version=f"{PROG} {depsim.__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-
-    p = sub.add_parser("run", help="run one case")
-    p.add_argument("case", metavar="CASE", help="case file (TOML)")
-    p.add_argument("--out", metavar="DIR", help="output folder (default: output.dir)")
-    _add_set(p)
-    p.add_argument(
-        "--restart",
-        metavar="DIR",
-        help="continue a stopped run from its folder (written to DIR unless --out is given)",
-    )
-
-    p = sub.add_parser("check", help="validate a case and print it resolved (SI units)")
-    p.add_argument("case", metavar="CASE", help="case file (TOML)")
-    _add_set(p)
-
-    p = sub.add_parser("mesh", help="build only the mesh and report its size")
-    p.add_argument("case", metavar="CASE", help="case file (TOML)")
-    p.add_argument("--out", metavar="FILE.msh", help="write the gmsh mesh to this file")
-    _add_set(p)
-
-    p = sub.add_parser("compare", help="run or reuse several cases and compare them")
-    p.add_argument("cases", metavar="CASE", nargs="+", help="case files (TOML)")
-    p.add_argument("--out", metavar="DIR", help="folder of the comparison")
-    _add_set(p)
-
-    p = sub.add_parser("sweep", help="parameter sweep")
-    p.add_argument("case", metavar="CASE", help="case file (TOML)")
-    p.add_argument(
-        "--vary",
-        action="append",
-        default=[],
-        metavar="KEY=START:STOP:N",
-        help="vary KEY over N values from START to STOP (repeatable)",
-    )
-    p.add_argument("--out", metavar="DIR", help="folder of the sweep")
-    _add_set(p)
-
-    sub.add_parser("info", help="versions, MPI size and available linear solvers")
-    sub.add_parser("materials", help="list the built-in separator materials")
-    for p in sub.choices.values():
-        _add_log_options(p)
-    return parser
+__all__ = ["build_parser", "main", "parse_vary"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,22 +242,11 @@ _COMMANDS = {
 }
 
 
-def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
-    """Parse ``argv``, letting a command's options and case files come in any order
-    (``compare A.toml --set K=V B.toml``): the command's own parser reads them intermixed."""
-    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if argv and argv[0] in commands:
-        args = commands[argv[0]].parse_intermixed_args(argv[1:])
-        args.command = argv[0]
-        return args
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``depsim`` command line; returns the exit code (see module docstring)."""
     parser = build_parser()
     try:
-        args = _parse(parser, sys.argv[1:] if argv is None else list(argv))
+        args = parse(parser, sys.argv[1:] if argv is None else list(argv))
     except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
         return int(exc.code or 0)
     debug = getattr(args, "log_level", "info") == "debug"

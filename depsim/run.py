@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from depsim.errors import CaseError, SolverFailure
+from depsim.solver.build import build_problem, restart_bundle
 
 log = logging.getLogger("depsim")
 
@@ -32,208 +33,10 @@ class RunResult:
 
 
 def check_supported(case) -> None:
-    """Refuse case features that are validated but not yet implemented (exit code 2)."""
-    if case.electrode.deposition:
-        _check_deposition(case)
-    if case.electrode.double_layer_capacitance and case.model.charge == "poisson":
-        raise CaseError(
-            "electrode.double_layer_capacitance",
-            "model.charge = 'poisson' resolves the diffuse double layer itself; a lumped "
-            "capacitance would count it twice",
-            case.electrode.double_layer_capacitance,
-            "0 with model.charge = 'poisson' (or charge = 'electroneutral')",
-        )
-    if case.time.steady and case.operation.counter == "electrode":
-        raise CaseError(
-            "time.steady",
-            "a closed cell (operation.counter = 'electrode') has no unique steady "
-            "state (its salt content is set by the initial condition); run it transient",
-            True,
-            "false",
-        )
-
-
-def _check_deposition(case) -> None:
-    """What a moving Li surface (electrode.deposition) supports; CaseError otherwise."""
-
-    def refuse(key, why, value, allowed):
-        raise CaseError(key, f"{why} (with electrode.deposition = true)", value, allowed)
-
-    if case.time.steady:
-        refuse("time.steady", "a moving surface has no steady state", True, "false")
-
-
-def build_problem(case, comm, bundle=None):
-    """Mesh, parameters and the problem of ``model.charge`` for ``case`` (nothing written).
-
-    Poisson mode first checks that the Debye length can be resolved (CaseError otherwise) and
-    refines the electrode element size to lambda_D / 5. ``bundle``: use this mesh (e.g. a
-    remeshed cell) instead of building the case's.
-    """
-    from depsim.geometry import build_mesh
-    from depsim.solver.parameters import ModelParameters
-
-    poisson = case.model.charge == "poisson"
-    if bundle is None:
-        bundle = _debye_resolved_mesh(case, comm) if poisson else build_mesh(case, comm)
-    params = ModelParameters.from_case(
-        case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
-    )
-    common = dict(
-        markers=bundle.markers, projected_area=bundle.projected_area, cell_tags=bundle.cell_tags
-    )
-    if poisson:
-        from depsim.solver.poisson_problem import PoissonNernstPlanckProblem
-
-        problem = PoissonNernstPlanckProblem(
-            bundle.mesh,
-            bundle.facet_tags,
-            params,
-            resolution="raise",
-            moving_mesh=bool(case.electrode.deposition),
-            **common,
-        )
-    else:
-        from depsim.solver.problem import ElectroneutralProblem
-
-        problem = ElectroneutralProblem(
-            bundle.mesh,
-            bundle.facet_tags,
-            params,
-            moving_mesh=bool(case.electrode.deposition),
-            **common,
-        )
-    return bundle, params, problem
-
-
-def _debye_resolved_mesh(case, comm):
-    """The case's cell with the electrode element size at most lambda_D / 5 (CaseError when
-    that would need an unreasonable mesh)."""
-    from depsim.geometry import build_geometry_mesh
-
-    return build_geometry_mesh(_debye_resolved_geometry(case), comm)
-
-
-def _debye_resolved_geometry(case):
-    """The case's :class:`~depsim.geometry.CellGeometry` with the electrode element size at
-    most lambda_D / 5 (checked to be feasible)."""
-    import dataclasses
-
-    from depsim.geometry.cell_geometry import CellGeometry
-    from depsim.geometry.debye import check_resolvable, required_element_size
-
-    geom = CellGeometry.from_case(case)
-    c0, T = case.electrolyte.concentration, case.electrolyte.temperature
-    eps_r = case.electrolyte.relative_permittivity
-    extent = (geom.width, geom.height) + ((geom.depth,) if geom.dimension == 3 else ())
-    check_resolvable(extent, c0, eps_r, T)
-    h = required_element_size(c0, eps_r, T)
-    # gmsh sizes are edge lengths: leave a margin for the element height normal to the Li
-    return dataclasses.replace(geom, electrode_size=min(geom.electrode_size, 0.7 * h))
-
-
-def _restart_bundle(case, comm, folder: Path):
-    """The moved (and possibly remeshed) mesh of a deposition run's checkpoint."""
-    from depsim.deposition.restart import read_mesh
-    from depsim.geometry.cell_geometry import CellGeometry
-
-    if case.model.charge == "poisson":
-        geom = _debye_resolved_geometry(case)
-    else:
-        geom = CellGeometry.from_case(case)
-    return read_mesh(folder, comm, geom, geom.projected_area)
-
-
-class _Outputs:
-    """Field files, interface.csv, metrics time series and checkpoints of one run."""
-
-    def __init__(self, case, problem, bundle, out_dir: Path, comm, append: bool = False):
-        from depsim.output import ElectrodeSampler, FieldWriter, InterfaceCSV, MetricsRecorder
-        from depsim.output.fields import next_segment
-        from depsim.solver.postprocess import OutputFields
-
-        self.case, self.problem, self.comm = case, problem, comm
-        self.out_dir = out_dir
-        names = list(dict.fromkeys([*case.output.fields, "c_cation", "c_anion", "phi", "E"]))
-        self.fields = OutputFields(problem, names)
-        written = {n: f for n, f in self.fields.functions.items() if n in case.output.fields}
-        self.writer = FieldWriter(
-            problem.mesh,
-            out_dir,
-            list(case.output.formats),
-            written,
-            moving_mesh=bool(case.electrode.deposition),
-            # a restarted run continues in new files (fields_00k) after the existing ones
-            first_segment=comm.bcast(next_segment(out_dir) if append and comm.rank == 0 else 0),
-        )
-        self.sampler = ElectrodeSampler(
-            problem.mesh, bundle.facet_tags, bundle.markers.get("electrode", 1)
-        )
-        self.csv = InterfaceCSV(
-            out_dir / "interface.csv", gdim=problem.mesh.geometry.dim, append=append, comm=comm
-        )
-        self.metrics = MetricsRecorder()
-        self.last_time = None
-        self.deposition = None  # DepositionController of a run with a moving Li surface
-
-    def replace_problem(self, problem, bundle) -> None:
-        """Follow a remeshed cell: new output fields, a new field-file segment, a new sampler."""
-        from depsim.output import ElectrodeSampler
-        from depsim.solver.postprocess import OutputFields
-
-        self.problem = problem
-        names = list(self.fields.functions)
-        self.fields = OutputFields(problem, names)
-        written = {n: f for n, f in self.fields.functions.items() if n in self.case.output.fields}
-        self.writer.update_mesh(written, mesh=problem.mesh)
-        self.sampler = ElectrodeSampler(
-            problem.mesh, bundle.facet_tags, bundle.markers.get("electrode", 1)
-        )
-
-    def interface_samples(self) -> dict | None:
-        from depsim.solver.postprocess import electrode_reaction_current
-
-        funcs = self.fields.functions
-        sampled = {k: funcs[k] for k in ("c_cation", "c_anion", "phi", "E")}
-        if self.problem.i0_factor is not None:  # Frumkin factor of the charged sites (P1)
-            sampled["i0_factor"] = self.problem.i0_factor
-        s = self.sampler.sample(sampled)
-        if s is None:
-            return None
-        i_bv = electrode_reaction_current(self.problem, s)
-        s.pop("i0_factor", None)
-        s["i_n"] = -i_bv  # plating positive
-        s["eta"] = -s["phi"]  # phi_s - phi_l with the Li grounded
-        return s
-
-    def write(self, t: float, sim, extra_scalars: dict) -> dict:
-        """Write fields, interface rows and the metrics of time ``t`` [s]."""
-        from depsim.output import interface_metrics
-
-        if self.deposition is not None:
-            self.fields.refresh_mass()  # the mesh moved
-        self.fields.update()
-        self.writer.write(t)
-        samples = self.interface_samples()
-        self.csv.append(t, samples)
-        scalars: dict = {}
-        if samples is not None:
-            scalars = interface_metrics(samples, c0=self.problem.params.c0)
-        scalars = self.comm.bcast(scalars, root=0)
-        scalars.update(extra_scalars)
-        scalars["charge_balance_error"] = sim.charge_balance_error()
-        scalars["mass_balance_error"] = sim.mass_balance_error()
-        scalars["deposit_thickness_max"] = None
-        scalars["deposit_thickness_min"] = None
-        if self.deposition is not None:
-            scalars.update(self.deposition.metrics(samples))
-            self.deposition.record_profile(t, samples)
-        self.metrics.record(t, **scalars)
-        self.last_time = t
-        return scalars
-
-    def close(self) -> None:
-        self.writer.close()
+    """Refuse combinations of options that cannot run (exit code 2). The rules live in the case
+    layer (:meth:`depsim.case.Case.check_supported`) and already ran when the case was
+    validated; this checks a case that was changed since."""
+    case.check_supported()
 
 
 def run_case(
@@ -254,6 +57,7 @@ def run_case(
 
     from depsim.case import case_hash, to_toml
     from depsim.output import Progress, setup_logging, versions
+    from depsim.output.exports import RunOutputs, step_scalars
     from depsim.solver.checkpoint import load_checkpoint, save_checkpoint
     from depsim.solver.newton import BorderedNewton
     from depsim.solver.simulation import Simulation
@@ -291,7 +95,7 @@ def run_case(
     # --- set-up (nothing written yet) -------------------------------------------------------------
     restart_mesh = None
     if restart_dir is not None and deposition:  # the moved mesh, not the case's
-        restart_mesh = _restart_bundle(case, comm, restart_dir / "checkpoint")
+        restart_mesh = restart_bundle(case, comm, restart_dir / "checkpoint")
     bundle, params, problem = build_problem(case, comm, bundle=restart_mesh)
 
     def make_newton(pb):
@@ -353,7 +157,7 @@ def run_case(
         bundle.h_min * 1e6,
         problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs,
     )
-    outputs = _Outputs(case, problem, bundle, out_dir, comm, append=restart_dir is not None)
+    outputs = RunOutputs(case, problem, bundle, out_dir, comm, append=restart_dir is not None)
     outputs.deposition = controller
 
     def checkpoint():
@@ -387,7 +191,7 @@ def run_case(
             newton_its += rep.iterations
         if case.time.steady:
             rep = sim.solve_steady()
-            outputs.write(0.0, sim, _scalars(problem, sim))
+            outputs.write(0.0, sim, step_scalars(problem, sim))
             logger.info(
                 "steady state: V = %.6g V, i = %.6g A/m^2",
                 problem.cell_potential,
@@ -395,7 +199,7 @@ def run_case(
             )
         else:
             if restart_dir is None:
-                outputs.write(0.0, sim, _scalars(problem, sim))
+                outputs.write(0.0, sim, step_scalars(problem, sim))
             progress = Progress(t_end, t_start=sim.t, quiet=quiet, comm=comm, logger=logger)
             ckpt_every = case.output.checkpoint_every
 
@@ -423,7 +227,7 @@ def run_case(
                     stepsize.dt = case.time.dt
                     sim.dt_prev = None
                 if info.step % every == 0 or switch or info.t >= t_end * (1 - 1e-12):
-                    outputs.write(info.t, sim, _scalars(sim.problem, sim))
+                    outputs.write(info.t, sim, step_scalars(sim.problem, sim))
                 if ckpt_every and info.step % ckpt_every == 0:
                     checkpoint()
 
@@ -438,7 +242,7 @@ def run_case(
         problem = sim.problem
         problem.U.x.array[:] = problem.U_n.x.array
         if outputs.last_time is None or outputs.last_time < sim.t:
-            outputs.write(sim.t, sim, _scalars(problem, sim))
+            outputs.write(sim.t, sim, step_scalars(problem, sim))
         checkpoint()
     finally:
         outputs.close()
@@ -534,13 +338,4 @@ def _separator_metrics(params, logger) -> dict:
         "separator_transference_number": m.transference_number,
         "separator_conductivity": m.conductivity,
         "separator_donnan_potential": m.donnan_potential,
-    }
-
-
-def _scalars(problem, sim) -> dict:
-    return {
-        "cell_potential": problem.cell_potential,
-        "current_mean_fe": -problem.electrode_current(),
-        "salt_change": sim.salt_change(),
-        "dt": sim.dt_prev,
     }

@@ -20,6 +20,7 @@ from depsim.case.loader import (
 )
 from depsim.case.schema import *  # noqa: F403 - the table classes, listed in schema.__all__
 from depsim.case.units import parse_quantity, to_si, ureg
+from depsim.case.validation import validate_case
 
 __all__ = [
     *_schema.__all__,
@@ -37,4 +38,5 @@ __all__ = [
     "to_toml",
     "unit_of",
     "ureg",
+    "validate_case",
 ]

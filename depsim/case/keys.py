@@ -51,6 +51,6 @@ def get_value(case, key: str) -> Any:
 def unit_of(key: str) -> str:
     """The SI unit the schema stores ``key`` in ("" when dimensionless, not a quantity, or
     not a schema key)."""
-    from depsim.case.schema import field_unit
+    from depsim.case.validation import field_unit
 
     return field_unit(tuple(split_key(key)))

@@ -3,7 +3,7 @@
 ``load_case(path, overrides)`` reads a TOML case file, follows ``[case] inherits = "parent.toml"``
 (relative to the file naming it; recursive; tables deep-merged, the child overriding the parent;
 ``case.name`` is never inherited), applies dotted-key overrides (``{"time.end": "10 s"}``), then
-validates (:func:`depsim.case.schema.validate_case`). Every problem is a
+validates (:func:`depsim.case.validation.validate_case`). Every problem is a
 :class:`~depsim.errors.CaseError`.
 
 ``resolved_dict``/``to_toml`` give the resolved case (all defaults filled, SI floats) and
@@ -22,7 +22,8 @@ from typing import Any
 import tomli_w
 
 from depsim.case.keys import split_key
-from depsim.case.schema import Case, validate_case
+from depsim.case.schema import Case
+from depsim.case.validation import validate_case
 from depsim.errors import CaseError
 
 __all__ = [

@@ -42,7 +42,7 @@ __all__ = ["MovingSurface", "ensure_mesh_velocity"]
 def ensure_mesh_velocity(problem):
     """The (D_n, D_(n-1)) mesh displacement Functions of the problem's ALE term (raises
     ValueError for a problem built without ``moving_mesh=True``)."""
-    d = getattr(problem, "mesh_displacement", None)
+    d = problem.mesh_displacement
     if d is None:
         raise ValueError(
             "the problem has no ALE term: build it with moving_mesh=True for a moving surface"
@@ -115,10 +115,7 @@ class MovingSurface:
         ds_e = ufl.Measure("ds", domain=problem.mesh, subdomain_data=problem.facet_tags)(tag)
         n = ufl.FacetNormal(problem.mesh)
         self._swept_salt_form = fem.form(
-            -problem.porosity
-            * getattr(problem, "salt_expr", problem.c_plus_expr)
-            * ufl.inner(self.mover.displacement, n)
-            * ds_e
+            -problem.porosity * problem.salt_expr * ufl.inner(self.mover.displacement, n) * ds_e
         )
         self.last_swept_salt = 0.0
 

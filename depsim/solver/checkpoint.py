@@ -31,7 +31,7 @@ def save_checkpoint(folder: Path, sim, comm) -> None:
     """Write the state of ``sim`` (a :class:`~depsim.solver.simulation.Simulation`)."""
     pb = sim.problem
     data = {}
-    for sub, name in enumerate(getattr(pb, "field_names", ("u", "psi"))):
+    for sub, name in enumerate(pb.field_names):
         coords, dofs, _, _ = _owned(pb, sub)
         parts = comm.gather((coords, [f.x.array[dofs] for f in (pb.U, pb.U_n, pb.U_nm1)]), root=0)
         if comm.rank == 0:
@@ -73,7 +73,7 @@ def load_checkpoint(folder: Path, sim) -> None:
         with np.load(folder / "state.npz") as z:
             data = {k: z[k] for k in z.files}
     data = comm.bcast(data, root=0)
-    for sub, name in enumerate(getattr(pb, "field_names", ("u", "psi"))):
+    for sub, name in enumerate(pb.field_names):
         lookup = {k: i for i, k in enumerate(coordinate_keys(data[f"{name}_coords"]))}
         _, _, V, dofs = _owned(pb, sub)
         coords = V.tabulate_dof_coordinates()

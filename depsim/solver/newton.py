@@ -200,11 +200,7 @@ class BorderedNewton:
         """What the Jacobian depends on besides the iterate: time-stepping constants and the
         mesh coordinates (a moving mesh)."""
         pb = self.problem
-        consts = tuple(
-            float(getattr(pb, name).value)
-            for name in ("a0", "a1", "a2", "dt_hat", "init")
-            if hasattr(pb, name)
-        )
+        consts = tuple(float(c.value) for c in (pb.a0, pb.a1, pb.a2, pb.dt_hat, pb.init))
         x = pb.mesh.geometry.x
         mode = float(pb.constraint is not None)
         return consts + (mode, float(x.sum()), float((x * x).sum()))
@@ -214,10 +210,9 @@ class BorderedNewton:
         steady state (no time derivative: a0 = a1 = a2 = 0) or for the initial state
         (``init`` = 1), "step" otherwise."""
         pb = self.problem
-        if hasattr(pb, "init") and float(pb.init.value) != 0.0:
+        if float(pb.init.value) != 0.0:
             return "one-shot"
-        coeffs = [float(getattr(pb, n).value) for n in ("a0", "a1", "a2") if hasattr(pb, n)]
-        if coeffs and all(c == 0.0 for c in coeffs):
+        if all(float(c.value) == 0.0 for c in (pb.a0, pb.a1, pb.a2)):
             return "one-shot"
         return "step"
 

@@ -499,20 +499,3 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
     def nodal_species(self):
         """UFL (c+/c0, c-/c0, phi_l/V_T) for P1 output fields (as ElectroneutralProblem)."""
         return self.c_plus_expr, self.c_minus_expr, self.psi_phys_expr
-
-    def output_expressions(self) -> dict:
-        """UFL expressions of the output fields in SI units (see
-        :mod:`depsim.solver.postprocess`): c_cation, c_anion [mol/m^3], phi [V] (bottom Li
-        grounded), eta [V], charge_density [C/m^3], current [A/m^2] (F (N+ - N-)) and E [V/m]."""
-        sc = self.scales
-        V_T = sc.thermal_voltage
-        phi = V_T * (self.psi_expr - self.psi_s)
-        return {
-            "c_cation": sc.concentration * ufl.exp(self.u_plus_expr),
-            "c_anion": sc.concentration * ufl.exp(self.u_minus_expr),
-            "phi": phi,
-            "eta": -phi,
-            "charge_density": FARADAY * sc.concentration * self.rho_hat,
-            "current": sc.current_density * (self.N_plus - self.N_minus),
-            "E": -(V_T / sc.length) * self.grad_hat(self.psi_expr),
-        }

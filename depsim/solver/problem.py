@@ -115,6 +115,7 @@ class ElectroneutralProblem(TransportProblemBase):
         # --- spaces and unknowns -------------------------------------------------------------
         P = basix.ufl.element("Lagrange", mesh.basix_cell(), p.element_degree)
         self.W = fem.functionspace(mesh, basix.ufl.mixed_element([P, P]))
+        self.field_names = ("u", "psi")  # the sub-spaces of W, in order
         self.U = fem.Function(self.W, name="U")
         self.U_n = fem.Function(self.W, name="U_n")
         self.U_nm1 = fem.Function(self.W, name="U_nm1")
@@ -150,6 +151,7 @@ class ElectroneutralProblem(TransportProblemBase):
         ions = separator_physics.ion_concentrations_ufl
         c_plus, c_minus, zeta = ions(u, self.x_hat)
         self.c_plus_expr, self.c_minus_expr = c_plus, c_minus
+        self.salt_expr = c_plus  # the salt content is the cations' (salt_amount)
         self.psi_phys_expr = psi + zeta
         # --- kinetics on the bottom Li (psi_s = -V_hat) ---------------------------------------
         self.psi_s = ufl.variable(-self.V_hat)

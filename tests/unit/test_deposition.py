@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from depsim.case.schema import validate_case
+from depsim.case import validate_case
 from depsim.deposition import Protocol, deposit_thickness, normal_velocity
 from depsim.deposition import linear_stability as ls
 from depsim.errors import CaseError

@@ -19,7 +19,7 @@ from dolfinx import fem
 from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
-from depsim.case.schema import validate_case
+from depsim.case import validate_case
 from depsim.deposition import linear_stability as ls
 from depsim.deposition.ale import MovingSurface
 from depsim.deposition.growth import SurfaceGrowth

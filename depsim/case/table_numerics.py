@@ -1,0 +1,121 @@
+"""``[model]``, ``[time]``, ``[solver]`` and ``[output]`` of the case schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+
+from depsim.case.quantities import (
+    DEFAULT_FIELDS,
+    Integer,
+    PathValue,
+    PositiveTime,
+    Quantity,
+    _as_int,
+    _fail,
+    _Table,
+)
+
+
+class Model(_Table):
+    """``[model]``: ``charge`` "electroneutral" | "poisson"; ``formulation`` "log"
+    (log-concentration unknowns); ``element_degree`` 1 | 2."""
+
+    charge: Literal["electroneutral", "poisson"] = "electroneutral"
+    formulation: Literal["log"] = "log"
+    element_degree: Annotated[Literal[1, 2], BeforeValidator(_as_int)] = 1
+
+
+class Time(_Table):
+    """``[time]``: ``end`` [s], initial step ``dt`` [s], ``adaptive`` step control between
+    ``min_dt`` and ``max_dt`` [s]; ``steady``: solve the steady state directly."""
+
+    end: PositiveTime = 60.0
+    dt: PositiveTime = 1e-3
+    adaptive: StrictBool = True
+    max_dt: PositiveTime = 1.0
+    min_dt: PositiveTime = 1e-9
+    steady: StrictBool = False
+
+    def fit_defaults(self) -> None:
+        """Unset ``dt`` and ``min_dt`` defaults shrink to fit ``end``/``max_dt`` and ``dt``
+        (a default never refuses a short run); given values are checked as they are."""
+        given = self.model_fields_set
+        if "dt" not in given:
+            self.dt = min(self.dt, self.end, self.max_dt)
+        if "min_dt" not in given:
+            self.min_dt = min(self.min_dt, self.dt)
+
+    @model_validator(mode="after")
+    def _check(self) -> Time:
+        self.fit_defaults()
+        if self.steady:  # a steady solve does not step in time: dt, end, min/max_dt unused
+            return self
+        step_rule = "min_dt <= dt <= min(max_dt, end)"
+        for key, limit_key, allowed in (
+            ("dt", "end", step_rule),
+            ("dt", "max_dt", step_rule),
+            ("min_dt", "dt", "min_dt <= dt"),
+        ):
+            value, limit = getattr(self, key), getattr(self, limit_key)
+            if value > limit:
+                _fail(
+                    f"larger than {limit_key} = {limit:g} s",
+                    field=key,
+                    value=value,
+                    allowed=allowed,
+                )
+        return self
+
+
+PetscValue = StrictStr | StrictBool | StrictInt | StrictFloat
+
+
+class Solver(_Table):
+    """``[solver]``: Newton tolerances ``snes_rtol`` [-, relative to the solve's initial residual
+    norm], ``snes_atol`` [-, time steps only, relative to the problem's residual scale; see
+    docs/solver.md], ``max_it``;
+    ``linear``: "mumps" | "gamg" | "fieldsplit" | "superlu_dist"; ``petsc_options``: extra PETSc
+    options passed through unchanged (option name without '-' -> value)."""
+
+    snes_rtol: Quantity("dimensionless", gt=0) = 1e-8
+    snes_atol: Quantity("dimensionless", ge=0) = 1e-7
+    max_it: Integer(ge=1) = 25
+    linear: Literal["mumps", "gamg", "fieldsplit", "superlu_dist"] = "mumps"
+    petsc_options: dict[str, PetscValue] = Field(default_factory=dict)
+
+
+class Output(_Table):
+    """``[output]``: ``dir`` (default ``results/<case name>``, relative to the working
+    directory; stored absolute), ``formats`` from {"xdmf", "vtx"}, fields written ``every`` N
+    steps (and always the last), ``fields`` from {c_cation, c_anion, phi, current, E, eta},
+    ``checkpoint_every`` N steps (0: never)."""
+
+    dir: PathValue | None = None
+    formats: list[Literal["xdmf", "vtx"]] = Field(default_factory=lambda: ["xdmf", "vtx"])
+    every: Integer(ge=1) = 10
+    fields: list[Literal["c_cation", "c_anion", "phi", "current", "E", "eta"]] = Field(
+        default_factory=lambda: list(DEFAULT_FIELDS)
+    )
+    checkpoint_every: Integer(ge=0) = 100
+
+    @field_validator("dir")
+    @classmethod
+    def _absolute(cls, v: Path | None) -> Path | None:
+        return None if v is None else (Path.cwd() / v.expanduser()).resolve()
+
+    @field_validator("formats", "fields")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        return list(dict.fromkeys(v))

@@ -1,0 +1,117 @@
+"""The exports of a run: what :func:`depsim.run.run_case` writes at each output time.
+
+:class:`RunOutputs` holds the field writer, the electrode sampler, the ``interface.csv`` writer
+and the metrics recorder of one run, follows a remeshed cell, and writes all of them at once
+(:meth:`RunOutputs.write`). Adding an export means adding it here (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["RunOutputs", "step_scalars"]
+
+
+class RunOutputs:
+    """The exports of one run, written by one object: field files (XDMF/VTX segments),
+    ``interface.csv`` rows and the metrics time series (``metrics.json``); checkpoints are
+    written beside them by the run (:mod:`depsim.solver.checkpoint`)."""
+
+    def __init__(self, case, problem, bundle, out_dir: Path, comm, append: bool = False):
+        from depsim.output import ElectrodeSampler, FieldWriter, InterfaceCSV, MetricsRecorder
+        from depsim.output.fields import next_segment
+        from depsim.solver.postprocess import OutputFields
+
+        self.case, self.problem, self.comm = case, problem, comm
+        self.out_dir = out_dir
+        names = list(dict.fromkeys([*case.output.fields, "c_cation", "c_anion", "phi", "E"]))
+        self.fields = OutputFields(problem, names)
+        written = {n: f for n, f in self.fields.functions.items() if n in case.output.fields}
+        self.writer = FieldWriter(
+            problem.mesh,
+            out_dir,
+            list(case.output.formats),
+            written,
+            moving_mesh=bool(case.electrode.deposition),
+            # a restarted run continues in new files (fields_00k) after the existing ones
+            first_segment=comm.bcast(next_segment(out_dir) if append and comm.rank == 0 else 0),
+        )
+        self.sampler = ElectrodeSampler(
+            problem.mesh, bundle.facet_tags, bundle.markers.get("electrode", 1)
+        )
+        self.csv = InterfaceCSV(
+            out_dir / "interface.csv", gdim=problem.mesh.geometry.dim, append=append, comm=comm
+        )
+        self.metrics = MetricsRecorder()
+        self.last_time = None
+        self.deposition = None  # DepositionController of a run with a moving Li surface
+
+    def replace_problem(self, problem, bundle) -> None:
+        """Follow a remeshed cell: new output fields, a new field-file segment, a new sampler."""
+        from depsim.output import ElectrodeSampler
+        from depsim.solver.postprocess import OutputFields
+
+        self.problem = problem
+        names = list(self.fields.functions)
+        self.fields = OutputFields(problem, names)
+        written = {n: f for n, f in self.fields.functions.items() if n in self.case.output.fields}
+        self.writer.update_mesh(written, mesh=problem.mesh)
+        self.sampler = ElectrodeSampler(
+            problem.mesh, bundle.facet_tags, bundle.markers.get("electrode", 1)
+        )
+
+    def interface_samples(self) -> dict | None:
+        from depsim.solver.postprocess import electrode_reaction_current
+
+        funcs = self.fields.functions
+        sampled = {k: funcs[k] for k in ("c_cation", "c_anion", "phi", "E")}
+        if self.problem.i0_factor is not None:  # Frumkin factor of the charged sites (P1)
+            sampled["i0_factor"] = self.problem.i0_factor
+        s = self.sampler.sample(sampled)
+        if s is None:
+            return None
+        i_bv = electrode_reaction_current(self.problem, s)
+        s.pop("i0_factor", None)
+        s["i_n"] = -i_bv  # plating positive
+        s["eta"] = -s["phi"]  # phi_s - phi_l with the Li grounded
+        return s
+
+    def write(self, t: float, sim, extra_scalars: dict) -> dict:
+        """Write fields, interface rows and the metrics of time ``t`` [s]."""
+        from depsim.output import interface_metrics
+
+        if self.deposition is not None:
+            self.fields.refresh_mass()  # the mesh moved
+        self.fields.update()
+        self.writer.write(t)
+        samples = self.interface_samples()
+        self.csv.append(t, samples)
+        scalars: dict = {}
+        if samples is not None:
+            scalars = interface_metrics(samples, c0=self.problem.params.c0)
+        scalars = self.comm.bcast(scalars, root=0)
+        scalars.update(extra_scalars)
+        scalars["charge_balance_error"] = sim.charge_balance_error()
+        scalars["mass_balance_error"] = sim.mass_balance_error()
+        scalars["deposit_thickness_max"] = None
+        scalars["deposit_thickness_min"] = None
+        if self.deposition is not None:
+            scalars.update(self.deposition.metrics(samples))
+            self.deposition.record_profile(t, samples)
+        self.metrics.record(t, **scalars)
+        self.last_time = t
+        return scalars
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def step_scalars(problem, sim) -> dict:
+    """The scalars recorded at every output time besides the interface metrics: the cell
+    potential [V], the mean electrode current [A/m^2], the salt change and the step [s]."""
+    return {
+        "cell_potential": problem.cell_potential,
+        "current_mean_fe": -problem.electrode_current(),
+        "salt_change": sim.salt_change(),
+        "dt": sim.dt_prev,
+    }

@@ -1,0 +1,89 @@
+"""Building the model of a case: its mesh (the Debye-resolved one in Poisson mode, or a
+restarted moving surface's), its parameters and the transport problem of ``model.charge``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["build_problem", "restart_bundle"]
+
+
+def build_problem(case, comm, bundle=None):
+    """Mesh, parameters and the problem of ``model.charge`` for ``case`` (nothing written).
+
+    Poisson mode first checks that the Debye length can be resolved (CaseError otherwise) and
+    refines the electrode element size to lambda_D / 5. ``bundle``: use this mesh (e.g. a
+    remeshed cell) instead of building the case's.
+    """
+    from depsim.geometry import build_mesh
+    from depsim.solver.parameters import ModelParameters
+
+    poisson = case.model.charge == "poisson"
+    if bundle is None:
+        bundle = _debye_resolved_mesh(case, comm) if poisson else build_mesh(case, comm)
+    params = ModelParameters.from_case(
+        case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
+    )
+    common = dict(
+        markers=bundle.markers, projected_area=bundle.projected_area, cell_tags=bundle.cell_tags
+    )
+    if poisson:
+        from depsim.solver.poisson_problem import PoissonNernstPlanckProblem
+
+        problem = PoissonNernstPlanckProblem(
+            bundle.mesh,
+            bundle.facet_tags,
+            params,
+            resolution="raise",
+            moving_mesh=bool(case.electrode.deposition),
+            **common,
+        )
+    else:
+        from depsim.solver.problem import ElectroneutralProblem
+
+        problem = ElectroneutralProblem(
+            bundle.mesh,
+            bundle.facet_tags,
+            params,
+            moving_mesh=bool(case.electrode.deposition),
+            **common,
+        )
+    return bundle, params, problem
+
+
+def _debye_resolved_mesh(case, comm):
+    """The case's cell with the electrode element size at most lambda_D / 5 (CaseError when
+    that would need an unreasonable mesh)."""
+    from depsim.geometry import build_geometry_mesh
+
+    return build_geometry_mesh(_debye_resolved_geometry(case), comm)
+
+
+def _debye_resolved_geometry(case):
+    """The case's :class:`~depsim.geometry.CellGeometry` with the electrode element size at
+    most lambda_D / 5 (checked to be feasible)."""
+    import dataclasses
+
+    from depsim.geometry.cell_geometry import CellGeometry
+    from depsim.geometry.debye import check_resolvable, required_element_size
+
+    geom = CellGeometry.from_case(case)
+    c0, T = case.electrolyte.concentration, case.electrolyte.temperature
+    eps_r = case.electrolyte.relative_permittivity
+    extent = (geom.width, geom.height) + ((geom.depth,) if geom.dimension == 3 else ())
+    check_resolvable(extent, c0, eps_r, T)
+    h = required_element_size(c0, eps_r, T)
+    # gmsh sizes are edge lengths: leave a margin for the element height normal to the Li
+    return dataclasses.replace(geom, electrode_size=min(geom.electrode_size, 0.7 * h))
+
+
+def restart_bundle(case, comm, folder: Path):
+    """The moved (and possibly remeshed) mesh of a deposition run's checkpoint."""
+    from depsim.deposition.restart import read_mesh
+    from depsim.geometry.cell_geometry import CellGeometry
+
+    if case.model.charge == "poisson":
+        geom = _debye_resolved_geometry(case)
+    else:
+        geom = CellGeometry.from_case(case)
+    return read_mesh(folder, comm, geom, geom.projected_area)
