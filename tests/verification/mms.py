@@ -23,8 +23,9 @@ from dolfinx import fem
 from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
+from depsim.physics.separator import ion_concentrations_ufl
 from depsim.solver.newton import BorderedNewton
-from depsim.solver.parameters import ModelParameters
+from depsim.solver.parameters import ModelParameters, RegionProperties
 from depsim.solver.problem import ElectroneutralProblem
 
 COMM = MPI.COMM_WORLD
@@ -59,16 +60,26 @@ def _exact(X, t, kind):
     return u, psi
 
 
-def _setup(n, degree, kind, mode, kinetics="butler-volmer"):
+def _setup(n, degree, kind, mode, kinetics="butler-volmer", fixed_charge=0.0, closed=False):
+    """The problem with the manufactured sources. ``fixed_charge`` X/c0 of a matrix filling
+    the cell (Donnan: the unknowns are u = ln s and chi); ``closed``: a Li counter electrode on
+    top (its kinetic flux corrected like the bottom's) instead of the reservoir."""
     m, tags = unit_mesh(n)
+    separator = None
+    if fixed_charge:
+        separator = RegionProperties(1.0e-10, 1.5e-10, 0.6, fixed_charge * 2500.0)
     p = ModelParameters(
         element_degree=degree,
         length_scale=L0,
         mode=mode,
         potential=0.05,
         kinetics=kinetics,
+        reorganization_energy=0.2 * 1.602176634e-19 if kinetics == "marcus-hush-chidsey" else None,
         current_density=5.0,
         i0=2000.0,  # k0_hat ~ O(1) so the kinetics matter
+        separator=separator,
+        separator_fills_cell=separator is not None,
+        counter="electrode" if closed else "reservoir",
     )
     pb = ElectroneutralProblem(m, tags, p, projected_area=L0)
     t = fem.Constant(m, 0.0)
@@ -77,11 +88,11 @@ def _setup(n, degree, kind, mode, kinetics="butler-volmer"):
     u_ex, psi_ex = _exact(X, tv, kind)
     q, w = pb.test_functions
     gh = lambda f: L0 * ufl.grad(f)  # noqa: E731
-    c_ex = ufl.exp(u_ex)
-    Np = -pb.d_plus * c_ex * gh(u_ex + psi_ex)
-    Nm = -pb.d_minus * c_ex * gh(u_ex - psi_ex)
+    cp_ex, cm_ex, _ = ion_concentrations_ufl(u_ex, pb.x_hat)  # c+-/c0 (Donnan with X)
+    Np = -pb.d_plus * cp_ex * gh(u_ex + psi_ex)
+    Nm = -pb.d_minus * cm_ex * gh(u_ex - psi_ex)
     n = ufl.FacetNormal(m)
-    dt_c = ufl.diff(c_ex, tv) if kind == "time" else 0.0
+    dt_c = ufl.diff(cp_ex, tv) if kind == "time" else 0.0
     f_c = pb.porosity * dt_c + L0 * ufl.div(Np)
     f_p = L0 * ufl.div(Np - Nm)
     i_ex = pb.reaction_current(u_ex, psi_ex, pb.psi_s)
@@ -90,6 +101,10 @@ def _setup(n, degree, kind, mode, kinetics="butler-volmer"):
     salt = -f_c * q * vs * dx + ufl.dot(Np, n) * q * as_ * (ds(1) + ds(3)) + i_ex * q * as_ * ds(1)
     cur = -f_p * w * vs * dx + ufl.dot(Np - Nm, n) * w * as_ * (ds(1) + ds(3))
     cur += i_ex * w * as_ * ds(1)
+    if closed:  # the top is a Li counter electrode (phi_s = 0): its flux and kinetics too
+        i_top = pb.reaction_current(u_ex, psi_ex, 0.0, sites=False)
+        salt += ufl.dot(Np, n) * q * as_ * ds(2) + i_top * q * as_ * ds(2)
+        cur += ufl.dot(Np - Nm, n) * w * as_ * ds(2) + i_top * w * as_ * ds(2)
     pb.add_terms(salt, cur)
     return pb, t, u_ex, psi_ex, i_ex
 
@@ -112,9 +127,15 @@ def _errors(pb, u_ex, psi_ex):
     return out
 
 
-def space_study(n: int, degree: int = 1, mode: str = "potentiostatic") -> dict:
+def space_study(
+    n: int,
+    degree: int = 1,
+    mode: str = "potentiostatic",
+    kinetics: str = "butler-volmer",
+    fixed_charge: float = 0.0,
+) -> dict:
     """Steady manufactured solution on an n x n mesh; relative L2 and H1 errors."""
-    pb, t, u_ex, psi_ex, i_ex = _setup(n, degree, "space", mode)
+    pb, t, u_ex, psi_ex, i_ex = _setup(n, degree, "space", mode, kinetics, fixed_charge)
     if pb.galvanostatic:
         # the applied current that the exact fields carry (at the exact cell potential)
         V_exact = 0.05
@@ -134,9 +155,10 @@ def space_study(n: int, degree: int = 1, mode: str = "potentiostatic") -> dict:
     return out
 
 
-def time_study(n_steps: int, n: int = 4, t_end: float = 1.0) -> dict:
-    """BDF2 (first step implicit Euler) on P2 fields that are exact in space."""
-    pb, t, u_ex, psi_ex, _ = _setup(n, 2, "time", "potentiostatic")
+def time_study(n_steps: int, n: int = 4, t_end: float = 1.0, closed: bool = False) -> dict:
+    """BDF2 (first step implicit Euler) on P2 fields that are exact in space; ``closed``: a Li
+    counter electrode on top (a closed cell, no reservoir)."""
+    pb, t, u_ex, psi_ex, _ = _setup(n, 2, "time", "potentiostatic", closed=closed)
     sc = pb.scales
     # initial condition: the exact fields at t = 0 (interpolated; exact in P2)
     t.value = 0.0
