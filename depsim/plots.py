@@ -13,7 +13,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -24,7 +23,6 @@ __all__ = [
     "last_interface",
     "nonuniformity_vs_time",
     "read_last_fields",
-    "sweep_metrics",
 ]
 
 I_SCALE, I_UNIT = 0.1, "mA/cm$^2$"  # A/m^2 -> mA/cm^2
@@ -47,7 +45,7 @@ class CaseOutput:
         return self.name if self.status == "finished" else f"{self.name} ({self.status})"
 
 
-def _plt():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -56,21 +54,21 @@ def _plt():
     return plt
 
 
-def _save(fig, path: Path) -> Path:
+def save_figure(fig, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI)
-    _plt().close(fig)
+    pyplot().close(fig)
     return path
 
 
-def _colors(n: int):
-    plt = _plt()
+def line_colors(n: int):
+    plt = pyplot()
     cmap = plt.get_cmap("tab10" if n <= 10 else "viridis")
     return [cmap(k if n <= 10 else k / max(n - 1, 1)) for k in range(n)]
 
 
-def _empty(ax, text: str) -> None:
+def empty_panel(ax, text: str) -> None:
     ax.text(
         0.5,
         0.5,
@@ -168,10 +166,10 @@ def _series(m: dict, key: str) -> np.ndarray:
 def interface_profiles(cases: Sequence[CaseOutput], path: Path) -> Path:
     """Plating current density i_n (mA/cm^2, top) and surface concentration c+ (mol/L, bottom)
     along the electrode (x in um) at the last output time, all cases on one axis each."""
-    plt = _plt()
+    plt = pyplot()
     fig, (ax_i, ax_c) = plt.subplots(2, 1, figsize=(7.0, 6.4), sharex=True, constrained_layout=True)
     drawn = 0
-    for case, color in zip(cases, _colors(len(cases)), strict=True):
+    for case, color in zip(cases, line_colors(len(cases)), strict=True):
         got = last_interface(case.folder)
         if got is None:
             continue
@@ -185,8 +183,8 @@ def interface_profiles(cases: Sequence[CaseOutput], path: Path) -> Path:
         ax_c.plot(x, d["c_cation"] * C_SCALE, style, color=color, lw=1.6, ms=2, label=label)
         drawn += 1
     if drawn == 0:
-        _empty(ax_i, "no interface.csv found")
-        _empty(ax_c, "no interface.csv found")
+        empty_panel(ax_i, "no interface.csv found")
+        empty_panel(ax_c, "no interface.csv found")
     else:
         ax_i.set_ylabel(f"plating current density $i_n$ [{I_UNIT}]")
         ax_c.set_ylabel(f"surface concentration $c_+$ [{C_UNIT}]")
@@ -196,14 +194,14 @@ def interface_profiles(cases: Sequence[CaseOutput], path: Path) -> Path:
             ax.grid(True, alpha=0.3)
             ax.ticklabel_format(axis="y", useOffset=False)
         ax_i.legend(fontsize=8, loc="best")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def field_maps(cases: Sequence[CaseOutput], path: Path) -> Path:
     """Maps of the electrolyte potential phi (mV, top row) and the Li+ concentration c+ (mol/L,
     bottom row), one column per case, last output step of ``fields.xdmf``; shared colour scale
     per row, equal aspect, axes in um, phi contour lines."""
-    plt = _plt()
+    plt = pyplot()
     from matplotlib import tri as mtri
 
     loaded = []
@@ -251,7 +249,7 @@ def field_maps(cases: Sequence[CaseOutput], path: Path) -> Path:
         for col, (case, got) in enumerate(zip(cases, loaded, strict=True)):
             ax = axes[r, col]
             if got is None or key not in got[3]:
-                _empty(ax, f"{case.name}:\nno 2D fields.xdmf")
+                empty_panel(ax, f"{case.name}:\nno 2D fields.xdmf")
                 continue
             t, pts, tris, data = got
             triang = mtri.Triangulation(pts[:, 0] * L_SCALE, pts[:, 1] * L_SCALE, tris)
@@ -284,16 +282,16 @@ def field_maps(cases: Sequence[CaseOutput], path: Path) -> Path:
             cb.set_label(f"{title} [{unit}]")
             cb.formatter.set_useOffset(False)
             cb.update_ticks()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def nonuniformity_vs_time(cases: Sequence[CaseOutput], path: Path) -> Path:
     """i_max / i_mean (left) and the coefficient of variation of i_n (right) against time,
     from the time series of ``metrics.json``."""
-    plt = _plt()
+    plt = pyplot()
     fig, (ax_r, ax_cv) = plt.subplots(1, 2, figsize=(10.0, 4.0), constrained_layout=True)
     drawn = 0
-    for case, color in zip(cases, _colors(len(cases)), strict=True):
+    for case, color in zip(cases, line_colors(len(cases)), strict=True):
         m = _metrics(case.folder)
         if m is None:
             continue
@@ -307,8 +305,8 @@ def nonuniformity_vs_time(cases: Sequence[CaseOutput], path: Path) -> Path:
                 ax.plot(t, y, style, color=color, ms=3, lw=1.4, label=case.label)
         drawn += 1
     if drawn == 0:
-        _empty(ax_r, "no metrics.json found")
-        _empty(ax_cv, "no metrics.json found")
+        empty_panel(ax_r, "no metrics.json found")
+        empty_panel(ax_cv, "no metrics.json found")
     else:
         ax_r.set_ylabel("$i_{max} / i_{mean}$ [-]")
         ax_cv.set_ylabel("CV($i_n$) = std / mean [-]")
@@ -319,93 +317,4 @@ def nonuniformity_vs_time(cases: Sequence[CaseOutput], path: Path) -> Path:
             ax.grid(True, alpha=0.3)
             ax.ticklabel_format(axis="y", useOffset=False)
         ax_cv.legend(fontsize=8, loc="best")
-    return _save(fig, path)
-
-
-# --------------------------------------------------------------------------------------------
-# Sweep figure
-
-#: (metric, label, unit, factor) drawn by :func:`sweep_metrics`.
-SWEEP_METRICS = (
-    ("i_mean", "mean current density $i_{mean}$", I_UNIT, I_SCALE),
-    ("i_max_over_mean", "$i_{max} / i_{mean}$", "-", 1.0),
-    ("i_cv", "CV($i_n$)", "-", 1.0),
-    ("c_surface_min", "min surface concentration", C_UNIT, C_SCALE),
-    ("E_t_rms", "rms tangential field $E_t$", "V/m", 1.0),
-    ("cell_potential", "cell potential", "mV", 1e3),
-)
-
-#: display units for swept keys: SI unit -> (display unit, factor)
-_DISPLAY = {
-    "A/m^2": (I_UNIT, I_SCALE),
-    "m": (L_UNIT, L_SCALE),
-    "mol/m^3": (C_UNIT, C_SCALE),
-    "V": ("mV", 1e3),
-    "S/m": ("mS/cm", 10.0),
-}
-
-
-def display_unit(si_unit: str) -> tuple[str, float]:
-    """(display unit, factor) for an SI unit string (unchanged when not known)."""
-    return _DISPLAY.get(si_unit.strip(), (si_unit.strip() or "-", 1.0))
-
-
-def sweep_metrics(
-    rows: Sequence[dict[str, Any]],
-    keys: Sequence[str],
-    path: Path,
-    units: dict[str, str] | None = None,
-    title: str = "",
-) -> Path:
-    """Each main metric against the first varied key; one line per combination of the other
-    varied keys. ``rows`` hold the varied values (SI) under their keys and the metrics."""
-    plt = _plt()
-    units = units or {}
-    key0, others = keys[0], list(keys[1:])
-    unit0, f0 = display_unit(units.get(key0, ""))
-    groups: dict[tuple, list[dict]] = {}
-    for r in rows:
-        groups.setdefault(tuple(r.get(k) for k in others), []).append(r)
-    fig, axes = plt.subplots(2, 3, figsize=(12.0, 6.8), constrained_layout=True)
-    xs_all = [r[key0] for r in rows if r.get(key0) is not None]
-    logx = len(xs_all) > 1 and min(xs_all) > 0 and max(xs_all) / min(xs_all) >= 20
-    colors = _colors(len(groups))
-    for ax, (metric, label, unit, scale) in zip(axes.ravel(), SWEEP_METRICS, strict=True):
-        any_drawn = False
-        for (gkey, grows), color in zip(groups.items(), colors, strict=True):
-            grows = sorted(grows, key=lambda r: r[key0])
-            x = np.array([r[key0] * f0 for r in grows])
-            y = np.array([np.nan if r.get(metric) is None else r[metric] * scale for r in grows])
-            failed = [r.get("status") != "finished" for r in grows]
-            lab = (
-                ", ".join(
-                    f"{k.split('.')[-1]} = {v * display_unit(units.get(k, ''))[1]:.4g} "
-                    f"{display_unit(units.get(k, ''))[0]}"
-                    for k, v in zip(others, gkey, strict=True)
-                )
-                or None
-            )
-            if np.isfinite(y).any():
-                ax.plot(x, y, "-o", color=color, ms=4, lw=1.4, label=lab)
-                any_drawn = True
-                if any(failed):
-                    fx = [xx for xx, f in zip(x, failed, strict=True) if f]
-                    fy = [yy for yy, f in zip(y, failed, strict=True) if f]
-                    ax.plot(
-                        fx, fy, "x", color="r", ms=8, mew=2, label="failed" if not lab else None
-                    )
-        if not any_drawn:
-            _empty(ax, f"{metric}: no values")
-            continue
-        ax.set_title(label, fontsize=10)
-        ax.set_ylabel(f"{metric} [{unit}]")
-        ax.set_xlabel(f"{key0} [{unit0}]", fontsize=8)
-        if logx:
-            ax.set_xscale("log")
-        ax.grid(True, alpha=0.3)
-        ax.ticklabel_format(axis="y", useOffset=False, style="sci", scilimits=(-3, 4))
-        if others and ax is axes.ravel()[0]:
-            ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -15,22 +15,16 @@ from depsim.solver.build import build_problem, restart_bundle
 log = logging.getLogger("depsim")
 
 
-def run_case(
-    case,
-    out_dir: Path | str | None = None,
-    restart: Path | str | None = None,
-    quiet: bool = False,
-    log_level: str = "info",
-    comm=None,
-) -> RunResult:
+def run_case(case, out_dir: Path | str | None = None, **options) -> RunResult:
     """Run ``case`` (a validated :class:`depsim.case.Case`) and write its output folder: the
-    steps of :class:`Run` in order.
+    steps of :class:`Run` in order. ``options``: those of :class:`Run` (``restart``, ``quiet``,
+    ``log_level``, ``comm``).
 
     Raises :class:`~depsim.errors.CaseError` (before anything is written) for unsupported
     input and :class:`~depsim.errors.SolverFailure` when the solver gives up (after writing the
     last good state).
     """
-    run = Run(case, out_dir, restart=restart, quiet=quiet, log_level=log_level, comm=comm)
+    run = Run(case, out_dir, **options)
     run.build()
     run.initialise()
     run.advance()

@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from depsim.compare import StudyResult
 from depsim.errors import CaseError, DepsimError, SolverFailure
+from depsim.study import StudyResult
 
 __all__ = ["SweepPoint", "SweepResult", "grid", "point_cases", "run_sweep"]
 
@@ -255,7 +255,7 @@ def run_sweep(
     """
     from mpi4py import MPI
 
-    from depsim.compare import metric_columns, run_or_reuse, setup_command_log, table_row, write_csv
+    from depsim.study import metric_columns, run_or_reuse, setup_command_log, table_row, write_csv
 
     comm = comm or MPI.COMM_WORLD
     vary = _check_vary(vary)
@@ -354,9 +354,9 @@ def run_sweep(
             csv_path = write_csv(out / "sweep.csv", rows, columns)
             logger.info("sweep table: %s", csv_path)
             try:
-                from depsim import plots
+                from depsim import plots_sweep
 
-                figure = plots.sweep_metrics(
+                figure = plots_sweep.sweep_metrics(
                     rows,
                     keys,
                     out / "sweep.png",
