@@ -41,56 +41,63 @@ class ProtocolStep(_Table):
 
     @model_validator(mode="after")
     def _check(self) -> ProtocolStep:
-        if self.duration is None:
-            _fail(
+        mode, potentiostatic = self.mode, self.mode == "potentiostatic"
+        given = {key: getattr(self, key) for key in ("current_density", "c_rate", "potential")}
+        rest_rule = "omit it (rest = galvanostatic at zero current)"
+        rules = (  # (refused when, key, why, allowed)
+            (
+                self.duration is None,
+                "duration",
                 "required key is missing",
-                field="duration",
-                allowed="a duration > 0 s, e.g. '600 s'",
-            )
-        if self.mode != "potentiostatic" and self.potential is not None:
-            _fail(
-                f"a {self.mode} step has no potential",
-                field="potential",
-                value=self.potential,
-                allowed="omit it, or mode = 'potentiostatic'",
-            )
-        if self.mode == "potentiostatic":
-            for key in ("current_density", "c_rate"):
-                if getattr(self, key) is not None:
-                    _fail(
-                        "a potentiostatic step sets the potential, not the current",
-                        field=key,
-                        value=getattr(self, key),
-                        allowed="potential = '0.1 V' (omit the current)",
-                    )
-            if self.potential is None:
-                _fail(
-                    "a potentiostatic step needs its potential",
-                    field="potential",
-                    allowed="potential (e.g. '0.1 V', the top relative to the grounded Li)",
+                "a duration > 0 s, e.g. '600 s'",
+            ),
+            (
+                not potentiostatic and given["potential"] is not None,
+                "potential",
+                f"a {mode} step has no potential",
+                "omit it, or mode = 'potentiostatic'",
+            ),
+            *(
+                (
+                    potentiostatic and given[key] is not None,
+                    key,
+                    "a potentiostatic step sets the potential, not the current",
+                    "potential = '0.1 V' (omit the current)",
                 )
-        elif self.mode == "rest":
-            if self.c_rate is not None:
-                _fail(
-                    "a rest step has no current",
-                    field="c_rate",
-                    value=self.c_rate,
-                    allowed="omit it (rest = galvanostatic at zero current)",
-                )
-            if self.current_density not in (None, 0.0):
-                _fail(
-                    "a rest step has no current",
-                    field="current_density",
-                    value=self.current_density,
-                    allowed="omit it or 0 (rest = galvanostatic at zero current)",
-                )
-            self.current_density = 0.0
-        elif self.current_density is None and self.c_rate is None:
-            _fail(
+                for key in ("current_density", "c_rate")
+            ),
+            (
+                potentiostatic and given["potential"] is None,
+                "potential",
+                "a potentiostatic step needs its potential",
+                "potential (e.g. '0.1 V', the top relative to the grounded Li)",
+            ),
+            (
+                mode == "rest" and given["c_rate"] is not None,
+                "c_rate",
+                "a rest step has no current",
+                rest_rule,
+            ),
+            (
+                mode == "rest" and given["current_density"] not in (None, 0.0),
+                "current_density",
+                "a rest step has no current",
+                "omit it or 0 (rest = galvanostatic at zero current)",
+            ),
+            (
+                mode == "galvanostatic"
+                and given["current_density"] is None
+                and given["c_rate"] is None,
+                "current_density",
                 "a galvanostatic step needs its current",
-                field="current_density",
-                allowed="current_density (e.g. '0.5 mA/cm^2', > 0 plates) or c_rate",
-            )
+                "current_density (e.g. '0.5 mA/cm^2', > 0 plates) or c_rate",
+            ),
+        )
+        for refused, key, why, allowed in rules:
+            if refused:
+                _fail(why, field=key, value=given.get(key), allowed=allowed)
+        if mode == "rest":
+            self.current_density = 0.0
         return self
 
 

@@ -68,6 +68,90 @@ class TransportProblemBase:
         f.x.scatter_forward()
         return f
 
+    def _site_charge_function(self, sites):
+        """P1 Function sigma(x) [C/m^2] of charged sites along the Li
+        (:func:`depsim.physics.sites.surface_charge_profile`)."""
+        from depsim.physics.sites import surface_charge_profile
+
+        V1 = fem.functionspace(self.mesh, ("Lagrange", 1))
+        f = fem.Function(V1, name="site_surface_charge")
+        f.interpolate(lambda x: surface_charge_profile(sites, x[0]))
+        f.x.scatter_forward()
+        return f
+
+    def _reservoir_conditions(self) -> None:
+        """The reservoir top: every field fixed at its bulk value, zero (c = c0, phi_l = 0).
+        Sets ``bcs`` and ``_top_dofs`` (the top dofs of W, per field)."""
+        fdim = self.tdim - 1
+        top_facets = self.facet_tags.find(self.markers["top"])
+        self.bcs, self._top_dofs = [], []
+        for i in range(len(self.field_names)):
+            Vi, _ = self.W.sub(i).collapse()
+            dofs = fem.locate_dofs_topological((self.W.sub(i), Vi), fdim, top_facets)
+            self.bcs.append(fem.dirichletbc(fem.Function(Vi), dofs, self.W.sub(i)))
+            self._top_dofs.append(dofs[0])
+
+    def _inflow_through_top(self, weights: tuple[float, ...]) -> float:
+        """Salt entering through the reservoir top [mol/s per m^(3-d)], consistent with the
+        discrete equations: the residual rows of the top (Dirichlet) dofs, field k weighted by
+        ``weights[k]`` (the combination of rows that is the salt equation)."""
+        import dolfinx.fem.petsc as fem_petsc
+        from petsc4py import PETSc
+
+        vec = fem_petsc.assemble_vector(self.residual)
+        vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        arr = vec.array_r
+        local = 0.0
+        for top, weight in zip(self._top_dofs, weights, strict=False):
+            if weight:
+                local += weight * float(arr[top[top < arr.size]].sum())
+        vec.destroy()
+        total = self.comm.allreduce(local, op=MPI.SUM)
+        sc = self.scales
+        # residual rows are dimensionless rates (per t0) of c_hat * L0^-d volume units
+        return total * sc.concentration * sc.length**self.tdim / sc.time
+
+    # --- diagnostics shared by the charge models ------------------------------------------------
+    def electrode_current(self) -> float:
+        """Mean current density through the bottom Li per projected area [A/m^2] (anodic
+        positive; equals -i_app under current control; 0 for a blocking electrode):
+        (1/A_hat) int i_hat ds_hat, scaled."""
+        if not self.reacting:
+            return 0.0
+        return self._assemble(self._G_current) * self.scales.current_density
+
+    def salt_amount(self) -> float:
+        """Total salt int eps c dx [mol per m^(3-d)] of the problem's salt species
+        (``salt_expr``: the cations in the electroneutral model, the anions in the Poisson
+        model)."""
+        L0 = self.scales.length
+        return self._assemble(self._salt_form) * self.scales.concentration * L0**self.tdim
+
+    def _region_coefficients(self, cell_tags, const):
+        """d+, d-, porosity (Constants; region-wise DG0 with a separator layer, the SEPARATOR
+        cells taking the separator's values) set on the problem; returns the matrix fixed charge
+        X/c0 (Constant, DG0 or None when there is none)."""
+        p, D0 = self.params, self.scales.diffusivity
+        sep, el = p.separator, p.electrolyte_region
+        if sep is None or p.separator_fills_cell:
+            reg = el if sep is None else sep
+            self.d_plus = const(reg.D_cation / D0)
+            self.d_minus = const(reg.D_anion / D0)
+            self.porosity = const(reg.porosity)
+            return const(reg.fixed_charge / p.c0) if reg.fixed_charge != 0.0 else None
+        if cell_tags is None:
+            raise ValueError("a separator layer needs the mesh's cell_tags (SEPARATOR cells)")
+
+        def dg0(name, v_el, v_sep):
+            return self._region_function(cell_tags, name, v_el, v_sep)
+
+        self.d_plus = dg0("d_plus", el.D_cation / D0, sep.D_cation / D0)
+        self.d_minus = dg0("d_minus", el.D_anion / D0, sep.D_anion / D0)
+        self.porosity = dg0("porosity", el.porosity, sep.porosity)
+        if sep.fixed_charge == 0.0:
+            return None
+        return dg0("fixed_charge", 0.0, sep.fixed_charge / p.c0)
+
     def _region_function(
         self, cell_tags, name: str, value_elsewhere: float, value_separator: float
     ):
@@ -175,6 +259,14 @@ class TransportProblemBase:
     def set_initialisation(self, on: bool) -> None:
         """``on``: solve for the consistent initial state (the problem says which)."""
         self.init.value = 1.0 if on else 0.0
+
+    def set_uniform_state(self, c_hat: float = 1.0) -> None:
+        """The cell at rest: every log-concentration unknown (``u_dofs``) = ln(c_hat), the
+        potential 0, everywhere and in the history."""
+        for f in (self.U, self.U_n, self.U_nm1):
+            f.x.array[:] = 0.0
+            f.x.array[self.u_dofs] = np.log(c_hat)
+            f.x.scatter_forward()
 
     def shift_history(self) -> None:
         """After an accepted step: U_nm1 <- U_n <- U (and the same for the cell potential)."""

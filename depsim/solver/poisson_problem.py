@@ -46,11 +46,11 @@ import dolfinx.fem as fem
 import dolfinx.fem.petsc  # noqa: F401
 import numpy as np
 import ufl
-from dolfinx.mesh import exterior_facet_indices
 from mpi4py import MPI
 
 from depsim.errors import CaseError
 from depsim.geometry import debye as debye_mesh
+from depsim.geometry.charged_facets import classify_charged_facets
 from depsim.physics import kinetics
 from depsim.physics import poisson as pnp
 from depsim.physics.constants import FARADAY
@@ -172,18 +172,14 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         self._setup_controls()
 
         self.cell_tags = cell_tags
-        self.d_plus = const(p.D_cation / sc.diffusivity)
-        self.d_minus = const(p.D_anion / sc.diffusivity)
-        self.porosity = const(p.porosity)
-        sep = getattr(p, "separator", None)
-        separator_fixed = None  # signed X_s / c0 of the separator (valence folded in)
-        if sep is not None:
-            if fixed_charge is not None:
-                raise ValueError("fixed charge given twice: as an argument and by params.separator")
-            separator_fixed = self._setup_separator(sep, cell_tags, const)
+        sep = p.separator
+        if sep is not None and fixed_charge is not None:
+            raise ValueError("fixed charge given twice: as an argument and by params.separator")
+        # signed X_s / c0 of the separator (valence folded in), None without one
+        separator_fixed = self._region_coefficients(cell_tags, const)
         sites = getattr(p, "sites", ()) or ()
         if surface_charge is None and any(s.surface_charge != 0 for s in sites):
-            surface_charge = {"electrode": self._site_charge(sites)}
+            surface_charge = {"electrode": self._site_charge_function(sites)}
         self.k0_hat = const(p.i0 / sc.current_density)
         # charged sites are resolved as surface charge (no Frumkin factor); an i0 pattern is not
         self.i0_factor = self._exchange_current_factor()
@@ -258,7 +254,7 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         self._sigma_exterior: dict[int, bool] = {}
         for key, value in (surface_charge or {}).items():
             tag = self.markers[key] if isinstance(key, str) else int(key)
-            exterior = self._classify_charged_facets(tag, key)
+            exterior = classify_charged_facets(self.mesh, self.facet_tags, self.markers, tag, key)
             sig = const(float(value)) if isinstance(value, int | float) else value
             self.sigma[tag] = sig
             self._sigma_exterior[tag] = exterior
@@ -292,14 +288,7 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
 
         # --- Dirichlet conditions (reservoir top): c± = c0, phi = 0 ------------------------------
         fdim = tdim - 1
-        top_facets = facet_tags.find(self.markers["top"])
-        self.bcs = []
-        self._top_dofs = []
-        for i in range(3):
-            Vi, _ = self.W.sub(i).collapse()
-            dofs = fem.locate_dofs_topological((self.W.sub(i), Vi), fdim, top_facets)
-            self.bcs.append(fem.dirichletbc(fem.Function(Vi), dofs, self.W.sub(i)))
-            self._top_dofs.append(dofs[0])
+        self._reservoir_conditions()
         sub_dofs = [
             np.asarray(self.W.sub(i).collapse()[1], dtype=np.int32).reshape(-1) for i in range(3)
         ]
@@ -326,82 +315,6 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         )
 
     # ------------------------------------------------------------------------------------------
-    def _setup_separator(self, sep, cell_tags, const):
-        """d+, d-, porosity from the separator (Constants when it fills the cell, DG0 on the
-        SEPARATOR cells otherwise); returns the signed fixed charge X_s / c0 or None."""
-
-        p, sc = self.params, self.scales
-        D0 = sc.diffusivity
-        if getattr(p, "separator_fills_cell", False):
-            self.d_plus = const(sep.D_cation / D0)
-            self.d_minus = const(sep.D_anion / D0)
-            self.porosity = const(sep.porosity)
-            return const(sep.fixed_charge / p.c0) if sep.fixed_charge != 0.0 else None
-        if cell_tags is None:
-            raise ValueError("a separator layer needs the mesh's cell_tags (SEPARATOR cells)")
-
-        def dg0(name, v_el, v_sep):
-            return self._region_function(cell_tags, name, v_el, v_sep)
-
-        self.d_plus = dg0("d_plus", p.D_cation / D0, sep.D_cation / D0)
-        self.d_minus = dg0("d_minus", p.D_anion / D0, sep.D_anion / D0)
-        self.porosity = dg0("porosity", p.porosity, sep.porosity)
-        if sep.fixed_charge == 0.0:
-            return None
-        return dg0("fixed_charge", 0.0, sep.fixed_charge / p.c0)
-
-    def _site_charge(self, sites):
-        """P1 function sigma(x) [C/m^2] of the charged sites along the Li."""
-        from depsim.physics.sites import surface_charge_profile
-
-        V1 = fem.functionspace(self.mesh, ("Lagrange", 1))
-        f = fem.Function(V1, name="site_surface_charge")
-        f.interpolate(lambda x: surface_charge_profile(sites, x[0]))
-        f.x.scatter_forward()
-        return f
-
-    def _classify_charged_facets(self, tag: int, key) -> bool:
-        """True if the facets ``tag`` are exterior, False if internal; refuse Dirichlet facets,
-        empty and mixed groups."""
-        if tag == self.markers["top"]:
-            raise CaseError(
-                "surface_charge",
-                f"a surface charge on the top ({key!r}), where phi is prescribed (reservoir), "
-                "has no effect and is not allowed",
-                key,
-                "charged electrode, side, separator-interface or internal facets",
-            )
-        tdim = self.mesh.topology.dim
-        facets = self.facet_tags.find(tag)
-        top = self.facet_tags.find(self.markers["top"])
-        ext = exterior_facet_indices(self.mesh.topology)
-        n_owned = self.mesh.topology.index_map(tdim - 1).size_local
-        owned = facets[facets < n_owned]
-        is_ext = np.isin(owned, ext)
-        counts = np.array(
-            [int(is_ext.sum()), int((~is_ext).sum()), int(np.isin(owned, top).sum())],
-            dtype=np.int64,
-        )
-        self.comm.Allreduce(MPI.IN_PLACE, counts, op=MPI.SUM)
-        n_ext, n_int, n_top = (int(v) for v in counts)
-        if n_top:
-            raise CaseError(
-                "surface_charge",
-                f"facet group {key!r} shares {n_top} facets with the top, where phi is prescribed",
-                key,
-                "facets where phi is not prescribed",
-            )
-        if n_ext + n_int == 0:
-            raise CaseError("surface_charge", f"no facet carries the tag {key!r}", key)
-        if n_ext and n_int:
-            raise CaseError(
-                "surface_charge",
-                f"facet group {key!r} mixes exterior ({n_ext}) and internal ({n_int}) facets",
-                key,
-                "one group per kind",
-            )
-        return n_ext > 0
-
     def _compile_residual(self) -> None:
         species = self.F_cation_ufl + self.F_anion_ufl
         F = (1.0 - self.init) * species + self.init * self.F_init_ufl + self.F_poisson_ufl
@@ -431,30 +344,7 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         return p.kinetics_law.rate(k0, eta_hat, c_hat, backend=kinetics.UFL)
 
     # --- state ----------------------------------------------------------------------------------
-    def set_uniform_state(self, c_hat: float = 1.0) -> None:
-        """u± = ln(c_hat), psi = 0 everywhere (and in the history)."""
-        for f in (self.U, self.U_n, self.U_nm1):
-            f.x.array[:] = 0.0
-            f.x.array[self.u_dofs] = np.log(c_hat)
-            f.x.scatter_forward()
-
     # --- diagnostics ----------------------------------------------------------------------------
-    def electrode_current(self) -> float:
-        """Mean reaction current density on the bottom Li per projected area, i_BV [A/m^2]
-        (anodic positive; equals -i_app in galvanostatic mode; 0 for a blocking electrode)."""
-        if not self.reacting:
-            return 0.0
-        return self._assemble(self._G_current) * self.scales.current_density
-
-    def salt_amount(self) -> float:
-        """Total salt int eps c- dx [mol per m^(3-d)]: the anion amount (one anion per salt
-        unit; the cation also enters through the Li reaction)."""
-        return (
-            self._assemble(self._salt_form)
-            * self.scales.concentration
-            * self.scales.length ** (self.tdim)
-        )
-
     def cation_amount(self) -> float:
         """int eps c+ dx [mol per m^(3-d)]."""
         return (
@@ -483,18 +373,7 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
     def salt_inflow(self) -> float:
         """Salt (anions) entering through the top [mol/s per m^(3-d)], consistent with the
         discrete equations: the anion residual summed over the top (Dirichlet) rows."""
-        import dolfinx.fem.petsc as fem_petsc
-        from petsc4py import PETSc
-
-        vec = fem_petsc.assemble_vector(self.residual)
-        vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        arr = vec.array_r
-        top = self._top_dofs[1]
-        local = float(arr[top[top < arr.size]].sum())
-        vec.destroy()
-        total = self.comm.allreduce(local, op=MPI.SUM)
-        sc = self.scales
-        return total * sc.concentration * sc.length**self.tdim / sc.time
+        return self._inflow_through_top((0.0, 1.0, 0.0))
 
     def nodal_species(self):
         """UFL (c+/c0, c-/c0, phi_l/V_T) for P1 output fields (as ElectroneutralProblem)."""

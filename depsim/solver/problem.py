@@ -110,6 +110,7 @@ class ElectroneutralProblem(TransportProblemBase):
         L0 = sc.length
         projected_area = self.projected_area
         self.galvanostatic = p.mode == "galvanostatic"
+        self.reacting = True  # the bottom Li reacts (the Poisson model may block it)
         self.closed = p.counter == "electrode"
 
         # --- spaces and unknowns -------------------------------------------------------------
@@ -219,19 +220,9 @@ class ElectroneutralProblem(TransportProblemBase):
             )
 
         # --- Dirichlet conditions (reservoir top) ---------------------------------------------
-        self.bcs = []
+        self.bcs, self._top_dofs = [], []
         if not self.closed:
-            fdim = tdim - 1
-            top_facets = facet_tags.find(self.markers["top"])
-            for i in range(2):
-                Vi, _ = self.W.sub(i).collapse()
-                dofs = fem.locate_dofs_topological((self.W.sub(i), Vi), fdim, top_facets)
-                zero = fem.Function(Vi)
-                self.bcs.append(fem.dirichletbc(zero, dofs, self.W.sub(i)))
-                if i == 0:
-                    self._top_u_dofs = dofs[0]
-                else:
-                    self._top_psi_dofs = dofs[0]
+            self._reservoir_conditions()
         self.u_dofs = np.asarray(self.W.sub(0).collapse()[1], dtype=np.int32).reshape(-1)
         self.psi_dofs = np.asarray(self.W.sub(1).collapse()[1], dtype=np.int32).reshape(-1)
         # electrode dofs of u, for the surface concentration (and X there, for c+ = s e^-zeta)
@@ -295,38 +286,16 @@ class ElectroneutralProblem(TransportProblemBase):
     # --- regions, fixed charge, sites ------------------------------------------------------------
     def _setup_regions(self, cell_tags, const) -> None:
         """d+, d-, porosity and the fixed charge X/c0, as Constants or region-wise DG0."""
-        p, sc = self.params, self.scales
-        sep = p.separator
-        self.x_hat = None  # fixed charge X / c0 (None: none anywhere)
-        self.x_nodal = None  # P1 (or Constant) X/c0 at nodes, charged side wins at interfaces
+        p, sep = self.params, self.params.separator
         self.separator_layer = sep is not None and not p.separator_fills_cell
-        if not self.separator_layer:
-            reg = p.electrolyte_region if sep is None else sep
-            self.d_plus = const(reg.D_cation / sc.diffusivity)
-            self.d_minus = const(reg.D_anion / sc.diffusivity)
-            self.porosity = const(reg.porosity)
-            if reg.fixed_charge != 0.0:
-                self.x_hat = const(reg.fixed_charge / p.c0)
-                self.x_nodal = self.x_hat
-            return
-        if cell_tags is None:
-            raise ValueError("a separator layer needs the mesh's cell_tags (SEPARATOR cells)")
-        mesh = self.mesh
-        el = p.electrolyte_region
-
-        def dg0(name, v_el, v_sep):
-            return self._region_function(cell_tags, name, v_el, v_sep)
-
-        D0 = sc.diffusivity
-        self.d_plus = dg0("d_plus", el.D_cation / D0, sep.D_cation / D0)
-        self.d_minus = dg0("d_minus", el.D_anion / D0, sep.D_anion / D0)
-        self.porosity = dg0("porosity", el.porosity, sep.porosity)
-        if sep.fixed_charge != 0.0:
+        self.x_hat = self._region_coefficients(cell_tags, const)  # X/c0: None, Constant or DG0
+        # P1 (or Constant) X/c0 at nodes, the charged side winning at interfaces
+        self.x_nodal = None if self.x_hat is None or self.separator_layer else self.x_hat
+        if self.separator_layer and self.x_hat is not None:
             X_hat = sep.fixed_charge / p.c0
-            self.x_hat = dg0("fixed_charge", 0.0, X_hat)
             # nodes touching a separator cell take the separator's X (assembled indicator)
-            V1 = fem.functionspace(mesh, ("Lagrange", 1))
-            ind = dg0("separator_indicator", 0.0, 1.0)
+            V1 = fem.functionspace(self.mesh, ("Lagrange", 1))
+            ind = self._region_function(cell_tags, "separator_indicator", 0.0, 1.0)
             b = fem.assemble_vector(fem.form(ind * ufl.TestFunction(V1) * ufl.dx))
             b.scatter_reverse(dolfinx.la.InsertMode.add)
             b.scatter_forward()
@@ -367,26 +336,7 @@ class ElectroneutralProblem(TransportProblemBase):
         return c_plus, c_minus, psi + zeta
 
     # --- state ----------------------------------------------------------------------------------
-    def set_uniform_state(self, c_hat: float = 1.0) -> None:
-        """u = ln(c_hat), psi = 0 everywhere (and in the history)."""
-        for f in (self.U, self.U_n, self.U_nm1):
-            f.x.array[:] = 0.0
-            f.sub(0).interpolate(lambda x: np.full(x.shape[1], np.log(c_hat)))
-            f.x.scatter_forward()
-
     # --- diagnostics ----------------------------------------------------------------------------
-    def electrode_current(self) -> float:
-        """Total reaction current through the bottom Li per projected area, i_BV mean [A/m^2]
-        (anodic positive; equals -i_app in galvanostatic mode)."""
-        A_hat_mean = self._assemble(self._G_current)  # (1/A_hat) int i_hat ds_hat
-        return A_hat_mean * self.scales.current_density
-
-    def salt_amount(self) -> float:
-        """Total salt int eps c+ dx [mol per m^(3-d)] (the cation amount; with a fixed charge the
-        anion amount differs from it by the constant int eps X dx)."""
-        L0 = self.scales.length
-        return self._assemble(self._salt_form) * self.scales.concentration * L0**self.gdim
-
     def surface_concentration_min(self) -> float:
         """min c+ over the electrode nodes [mol/m^3]."""
         vals = self.U.x.array[self._electrode_dofs_u]
@@ -403,21 +353,7 @@ class ElectroneutralProblem(TransportProblemBase):
         Dirichlet (top) rows. Zero for a closed cell (the anion is blocked at both electrodes)."""
         if self.closed:
             return 0.0
-        import dolfinx.fem.petsc as fem_petsc
-        from petsc4py import PETSc
-
-        vec = fem_petsc.assemble_vector(self.residual)
-        vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        arr = vec.array_r
-        n_owned = arr.size
-        uo = self._top_u_dofs[self._top_u_dofs < n_owned]
-        po = self._top_psi_dofs[self._top_psi_dofs < n_owned]
-        local = float(arr[uo].sum() - arr[po].sum())
-        vec.destroy()
-        total = self.comm.allreduce(local, op=MPI.SUM)
-        sc = self.scales
-        # residual rows are dimensionless rates (per t0) of c_hat * L0^-d volume units
-        return total * sc.concentration * sc.length**self.gdim / sc.time
+        return self._inflow_through_top((1.0, -1.0))
 
 
 def _one(mesh):
