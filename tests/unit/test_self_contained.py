@@ -82,3 +82,12 @@ def test_pia_is_named_correctly(tracked_text_files):
         if WRONG_NAME in line.lower()
     ]
     assert not hits, f"PIA is a polyimine aerogel, not {WRONG_NAME!r}:\n" + "\n".join(hits)
+
+
+def test_readme_is_for_users():
+    """The README tells users the status, capabilities and known limits, not the project's own
+    work items."""
+    text = (REPO / "README.md").read_text()
+    assert "## Status and known limits" in text
+    assert "issues so far" not in text.lower()
+    assert "docs/model.md" in text and "docs/examples/" in text
