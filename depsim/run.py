@@ -25,10 +25,13 @@ def run_case(case, out_dir: Path | str | None = None, **options) -> RunResult:
     last good state).
     """
     run = Run(case, out_dir, **options)
-    run.build()
-    run.initialise()
-    run.advance()
-    return run.finalise()
+    try:
+        run.build()
+        run.initialise()
+        run.advance()
+        return run.finalise()
+    finally:
+        run.close()  # the field files stay readable whatever stopped the run
 
 
 __all__ = ["Run", "RunResult", "build_problem", "check_supported", "restart_bundle", "run_case"]

@@ -219,7 +219,7 @@ class Run:
         self.logger.info(
             "steady state: V = %.6g V, i = %.6g A/m^2",
             sim.problem.cell_potential,
-            -sim.problem.electrode_current(),
+            -sim.problem.faradaic_current(),
         )
 
     def _time_loop(self) -> None:
@@ -336,6 +336,11 @@ class Run:
             status=self.status,
             message=self.message,
         )
+
+    def close(self) -> None:
+        """Close the exports (field files) if they are open; safe to call more than once."""
+        if self.outputs is not None and not self.outputs.closed:
+            self.outputs.close()
 
     def _deposition_metrics(self) -> dict:
         """The surface-profile figure and Faraday's check of a moving surface ({} without)."""

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import (
     BeforeValidator,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -47,11 +48,16 @@ class Time(_Table):
     max_dt: PositiveTime = 1.0
     min_dt: PositiveTime = 1e-9
     steady: StrictBool = False
+    _given: frozenset[str] | None = PrivateAttr(default=None)  # keys the user set
 
     def fit_defaults(self) -> None:
         """Unset ``dt`` and ``min_dt`` defaults shrink to fit ``end``/``max_dt`` and ``dt``
-        (a default never refuses a short run); given values are checked as they are."""
-        given = self.model_fields_set
+        (a default never refuses a short run); given values are checked as they are. May be
+        called again after ``end`` changed (a protocol's duration): the keys the user set are
+        recorded at the first call (assigning a default marks it as set)."""
+        if self._given is None:
+            self._given = frozenset(self.model_fields_set)
+        given = self._given
         if "dt" not in given:
             self.dt = min(self.dt, self.end, self.max_dt)
         if "min_dt" not in given:

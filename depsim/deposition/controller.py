@@ -149,7 +149,7 @@ class DepositionController:
             if self.bundle.geometry is not None and self.bundle.geometry.kind != "interface_cell":
                 raise RemeshError("only the built-in interface cell can be remeshed")
             # plating (i_BV < 0) grows the Li upward: a fold is cut by the upper envelope
-            envelope = "upper" if pb.electrode_current() < 0 else "lower"
+            envelope = "upper" if pb.faradaic_current() < 0 else "lower"
             target = oriented_volume(pb.mesh, old.quality.reference_sign)
             # the geometry that built the mesh (Poisson mode: refined to the Debye length)
             geometry = self.bundle.geometry or self.case
@@ -183,9 +183,11 @@ class DepositionController:
         surface.deposited_volume = old.deposited_volume
         surface.moves = old.moves
         old.destroy()
+        scales = self.sim.newton.scales
         self.sim.newton.destroy()
         self.sim.problem = new_pb
         self.sim.newton = self.make_newton(new_pb)
+        self.sim.newton.scales = scales  # the residual scale of the run, not of the next step
         self.surface = surface
         self.bundle = new_bundle
         self.remeshes += 1

@@ -44,6 +44,7 @@ class RunOutputs:
         )
         self.metrics = MetricsRecorder()
         self.last_time = None
+        self.closed = False
         self.deposition = None  # DepositionController of a run with a moving Li surface
 
     def replace_problem(self, problem, bundle) -> None:
@@ -104,6 +105,7 @@ class RunOutputs:
 
     def close(self) -> None:
         self.writer.close()
+        self.closed = True
 
 
 def step_scalars(problem, sim) -> dict:
@@ -111,7 +113,7 @@ def step_scalars(problem, sim) -> dict:
     potential [V], the mean electrode current [A/m^2], the salt change and the step [s]."""
     return {
         "cell_potential": problem.cell_potential,
-        "current_mean_fe": -problem.electrode_current(),
+        "current_mean_fe": -problem.faradaic_current(),
         "salt_change": sim.salt_change(),
         "dt": sim.dt_prev,
     }

@@ -120,6 +120,16 @@ class TransportProblemBase:
             return 0.0
         return self._assemble(self._G_current) * self.scales.current_density
 
+    def faradaic_current(self) -> float:
+        """Mean faradaic (reaction) current density through the bottom Li per projected area
+        [A/m^2], anodic positive: the current that plates or strips Li. It equals
+        :meth:`electrode_current` without a double layer; with one it excludes the charging
+        current, and unlike that it does not depend on the BDF history (it can be read after
+        the step was accepted)."""
+        if self._G_faradaic is None:
+            return self.electrode_current()
+        return self._assemble(self._G_faradaic) * self.scales.current_density
+
     def salt_amount(self) -> float:
         """Total salt int eps c dx [mol per m^(3-d)] of the problem's salt species
         (``salt_expr``: the cations in the electroneutral model, the anions in the Poisson

@@ -46,6 +46,7 @@ def save_checkpoint(folder: Path, sim, comm) -> None:
         "dt": ss.dt if ss is not None else None,
         "cell_potential": pb.cell_potential,
         "cell_potential_history": list(pb.potential_history),
+        "newton_scales": list(sim.newton.scales),
         "charge_passed": sim.charge_passed,
         "charge_applied": sim.charge_applied,
         "salt0": sim.salt0,
@@ -96,6 +97,8 @@ def load_checkpoint(folder: Path, sim) -> None:
     # checkpoints written before the history was stored: the history is the current value
     history = state.get("cell_potential_history") or [state["cell_potential"]] * 2
     pb.potential_history = tuple(history)
+    if state.get("newton_scales"):  # absent in checkpoints written before they were stored
+        sim.newton.scales = tuple(state["newton_scales"])
     sim.charge_passed = state["charge_passed"]
     sim.charge_applied = state["charge_applied"]
     sim.salt0 = state["salt0"]

@@ -337,6 +337,18 @@ class BorderedNewton:
             factorisations=factorisations,
         )
 
+    @property
+    def scales(self) -> tuple[float, float]:
+        """(residual scale R, constraint scale S_G) met so far: carried over to a new solver of
+        the same run (remeshing) and stored in checkpoints (restart)."""
+        return self.residual_scale, self.constraint_scale
+
+    @scales.setter
+    def scales(self, values: tuple[float, float]) -> None:
+        if not self._fixed_scale:
+            self.residual_scale = max(self.residual_scale, float(values[0]))
+        self.constraint_scale = max(self.constraint_scale, float(values[1]))
+
     def _tolerances(self, F0: float, G0: float, full: bool) -> tuple[float, float]:
         """(tolerance on ||F||, tolerance on |G|) of a solve starting at ||F_0||, |G_0|."""
         if full:  # one-shot: rtol alone (G_0 may be ~0 when the start satisfies the constraint)

@@ -276,6 +276,7 @@ class PoissonNernstPlanckProblem(TransportProblemBase):
         self.constraint: GlobalConstraint | None = None
         A_hat = const(projected_area * L0 ** (-(tdim - 1)))
         self._G_current = fem.form((self.i_hat / A_hat) * as_ * ds_e)
+        self._G_faradaic = None  # no double layer: the faradaic current is the total one
         if self.galvanostatic:
             G = (self.i_hat / A_hat) * as_ * ds_e
             di_dpsis = ufl.diff(self.i_hat, self.psi_s)  # d psi_s / dV = -1

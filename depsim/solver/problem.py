@@ -208,6 +208,9 @@ class ElectroneutralProblem(TransportProblemBase):
         # G = (1/A_hat) int_Ge i_hat ds_hat + i_app_hat; the form holds the integral only
         G = (self.i_hat / A_hat) * as_ * ds_e
         self._G_current = fem.form(G)
+        self._G_faradaic = (
+            fem.form((self.i_faradaic_hat / A_hat) * as_ * ds_e) if self.double_layer else None
+        )
         if self.galvanostatic:
             di_dpsis = ufl.diff(self.i_hat, self.psi_s)  # d i_hat / d psi_s;  d psi_s/dV = -1
             dic_dpsis = ufl.diff(i_cation, self.psi_s)  # its cation part (salt rows)

@@ -81,6 +81,14 @@ class Simulation:
         self.steady = False
 
     # ------------------------------------------------------------------------------------------
+    def rest_potential(self) -> float:
+        """Cell potential [V] at which the bottom Li is in equilibrium with the uniform
+        electrolyte at c0 (zero faradaic current): 0 when c0 = c_ref. (With a charged matrix at
+        the Li its Donnan potential is not included: the double-layer start assumes none.)"""
+        p = self.problem.params
+        eta_hat = p.kinetics_law.overpotential(0.0, 1.0, p.c0 / p.reference_concentration)
+        return -eta_hat * self.problem.scales.thermal_voltage
+
     def initial_potential_guess(self) -> float:
         """Cell potential [V] from uniform Butler–Volmer at c = c0 for the applied current."""
         pb = self.problem
@@ -117,11 +125,13 @@ class Simulation:
             pb.cell_potential = pb.params.potential if potential is None else potential
         if pb.double_layer:
             # the double-layer potential is a differential unknown: the cell starts at rest
-            # (no charge, phi_l = 0, V = 0 in the history) and the load is switched on at t = 0
-            applied = 0.0 if pb.galvanostatic else pb.cell_potential
-            pb.cell_potential = 0.0
+            # (uniform c0, phi_l = 0, the Li at its equilibrium with c0: zero faradaic current)
+            # and the load is switched on at t = 0
+            applied = pb.cell_potential
+            pb.cell_potential = self.rest_potential()
             pb.start_history()
-            pb.cell_potential = applied
+            if not pb.galvanostatic:
+                pb.cell_potential = applied
             report = NewtonReport(iterations=0, linear_iterations=0, residual=0.0)
         else:
             pb.set_initialisation(True)

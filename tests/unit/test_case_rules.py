@@ -279,6 +279,12 @@ RULES = [
         {"operation.steps": STEPS, "time.end": "15 s"},
     ),
     (
+        "dt beyond a short protocol",
+        {"operation.steps": [{"mode": "rest", "duration": "0.5 ms"}], "time.dt": "1 ms"},
+        "time.dt",
+        {"operation.steps": [{"mode": "rest", "duration": "0.5 ms"}]},  # the default dt shrinks
+    ),
+    (
         "dt beyond the protocol",
         {"operation.steps": STEPS, "time.dt": "20 s", "time.max_dt": "20 s"},
         "time.dt",
