@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from depsim.errors import CaseError, SolverFailure
+from depsim.output.exports import RunOutputs, step_scalars
 from depsim.solver.build import build_problem, restart_bundle
 
 __all__ = ["Run", "RunResult", "check_supported"]
@@ -143,7 +144,6 @@ class Run:
         """The output folder, log and exports; then the initial state (or the restart)."""
         from depsim.case import to_toml
         from depsim.output import setup_logging
-        from depsim.output.exports import RunOutputs
 
         case, comm, out_dir, restart = self.case, self.comm, self.out_dir, self.restart_dir
         problem = self.sim.problem
@@ -173,7 +173,6 @@ class Run:
             self._failed(exc)
 
     def _initial_state(self) -> None:
-        from depsim.output.exports import step_scalars
         from depsim.solver.checkpoint import load_checkpoint
 
         sim, case = self.sim, self.case
@@ -211,8 +210,6 @@ class Run:
             self._failed(exc)
 
     def _steady(self) -> None:
-        from depsim.output.exports import step_scalars
-
         sim = self.sim
         sim.solve_steady()
         self.outputs.write(0.0, sim, step_scalars(sim.problem, sim))
@@ -224,7 +221,6 @@ class Run:
 
     def _time_loop(self) -> None:
         from depsim.output import Progress
-        from depsim.output.exports import step_scalars
 
         case, sim, protocol, controller = self.case, self.sim, self.protocol, self.controller
         t_end, every, ckpt_every = case.time.end, case.output.every, case.output.checkpoint_every
@@ -265,8 +261,6 @@ class Run:
     def _failed(self, exc: SolverFailure) -> None:
         """Record a solver failure and write the last good state (U_n, restored after the
         failed step) and a checkpoint."""
-        from depsim.output.exports import step_scalars
-
         self.status, self.message = "failed", str(exc)
         self.logger.error("%s", exc)
         sim = self.sim
