@@ -155,6 +155,26 @@ class Case(_Table):
         for refused, key, why, value, allowed in rules:
             if refused:
                 raise CaseError(key, why, value, allowed)
+        self._check_ion_size()
+
+    def _check_ion_size(self) -> None:
+        """Bikerman's lattice holds the bulk salt only if its packing fraction is below 1."""
+        a = self.model.ion_size
+        if a is None or self.model.charge != "poisson":
+            return
+        from depsim.physics.constants import AVOGADRO
+        from depsim.physics.steric import packing_fraction
+
+        nu = packing_fraction(a, self.electrolyte.concentration)
+        if nu >= 1.0:
+            a_max = (0.5 / (AVOGADRO * self.electrolyte.concentration)) ** (1.0 / 3.0)
+            raise CaseError(
+                "model.ion_size",
+                f"the ions of a {self.electrolyte.concentration:g} mol/m^3 salt would fill "
+                f"nu = 2 a^3 N_A c0 = {nu:.3g} of the volume (must be < 1)",
+                a,
+                f"ion_size < {a_max * 1e9:.3g} nm at this concentration",
+            )
 
     def _resolve_protocol(self) -> None:
         """time.end defaults to the protocol's duration and may not exceed it."""
@@ -235,6 +255,11 @@ class Case(_Table):
                 "separator.sites: surface charge has no effect with model.charge = "
                 "'electroneutral' and electrode.kinetics = "
                 f"{self.electrode.kinetics!r}; use kinetics = 'frumkin' or charge = 'poisson'"
+            )
+        if self.model.ion_size is not None and self.model.charge != "poisson":
+            warn.append(
+                "model.ion_size: not used with model.charge = 'electroneutral' (the finite "
+                "ion size acts in the resolved diffuse layer of charge = 'poisson')"
             )
         shape = self.geometry.electrode
         if self.geometry.kind == "interface_cell" and shape.roughness == "flat":

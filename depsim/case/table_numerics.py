@@ -21,6 +21,7 @@ from depsim.case.quantities import (
     DEFAULT_FIELDS,
     Integer,
     PathValue,
+    PositiveLength,
     PositiveTime,
     Quantity,
     _as_int,
@@ -31,11 +32,13 @@ from depsim.case.quantities import (
 
 class Model(_Table):
     """``[model]``: ``charge`` "electroneutral" | "poisson"; ``formulation`` "log"
-    (log-concentration unknowns); ``element_degree`` 1 | 2."""
+    (log-concentration unknowns); ``element_degree`` 1 | 2; ``ion_size`` [m] (Poisson only:
+    the Bikerman finite-ion-size term, :mod:`depsim.physics.steric`; unset: dilute ions)."""
 
     charge: Literal["electroneutral", "poisson"] = "electroneutral"
     formulation: Literal["log"] = "log"
     element_degree: Annotated[Literal[1, 2], BeforeValidator(_as_int)] = 1
+    ion_size: PositiveLength | None = None
 
 
 class Time(_Table):

@@ -19,7 +19,7 @@ growth rate s is about s dt / 2, relative.
 The ALE term itself, -eps w . grad c in the transport equations (docs/model.md §7), belongs
 to the problem (built with ``moving_mesh=True``); its mesh velocity is the BDF derivative of the
 node positions, w = (a0 D_n - a2 D_(n-1)) / dt with the step's coefficients
-(:meth:`~depsim.solver.base.TransportProblemBase._ale_velocity_hat`): this class sets the two
+(:meth:`~depsim.model.base.TransportProblemBase._ale_velocity_hat`): this class sets the two
 displacements. The Stefan term
 (the electrolyte displaced by the growing Li, of relative size c0 V_m ~ 0.03) is neglected, as
 in COMSOL's deforming-electrode model: the salt in the volume swept by the Li is lost.

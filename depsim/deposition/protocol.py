@@ -15,7 +15,7 @@ In a case file (``[operation]``, validated by :class:`depsim.case.schema.Operati
 galvanostatic at zero current; a potentiostatic step holds the top at ``potential`` [V] against
 the grounded Li (> 0 plates). The run switches the cell potential between an unknown
 (galvanostatic: the bordered Newton solves for it) and a given value
-(:meth:`~depsim.solver.base.TransportProblemBase.set_mode`). ``time.end`` defaults to the
+(:meth:`~depsim.model.base.TransportProblemBase.set_mode`). ``time.end`` defaults to the
 protocol's duration. Without ``steps`` the protocol is the constant operation of
 ``operation.mode`` (current density or potential).
 

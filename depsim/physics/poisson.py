@@ -33,7 +33,7 @@ import math
 import numpy as np
 import ufl
 
-from depsim.physics import frumkin
+from depsim.physics import frumkin, nernst_planck
 from depsim.physics.constants import FARADAY, VACUUM_PERMITTIVITY, thermal_voltage
 from depsim.physics.electrolyte import debye_length
 
@@ -71,18 +71,19 @@ def surface_charge_hat(sigma, c0: float, length: float):
 
 # --- UFL integrands -------------------------------------------------------------------------------
 def cation_flux(u_plus, psi, d_plus, grad=ufl.grad):
-    """Dimensionless cation flux N+ = -d+ c+ grad(u+ + psi)."""
-    return -d_plus * ufl.exp(u_plus) * grad(u_plus + psi)
+    """Dimensionless cation flux N+ = -d+ c+ grad(u+ + psi) (:func:`nernst_planck.flux`)."""
+    return nernst_planck.flux(d_plus, ufl.exp(u_plus), u_plus + psi, grad)
 
 
 def anion_flux(u_minus, psi, d_minus, grad=ufl.grad):
-    """Dimensionless anion flux N- = -d- c- grad(u- - psi)."""
-    return -d_minus * ufl.exp(u_minus) * grad(u_minus - psi)
+    """Dimensionless anion flux N- = -d- c- grad(u- - psi) (:func:`nernst_planck.flux`)."""
+    return nernst_planck.flux(d_minus, ufl.exp(u_minus), u_minus - psi, grad)
 
 
-def charge_density(u_plus, u_minus, fixed_hat=None, z_fixed: float = -1.0):
-    """Dimensionless space charge rho_hat = c+_hat - c-_hat + z_X X_hat (rho = F c0 rho_hat)."""
-    rho = ufl.exp(u_plus) - ufl.exp(u_minus)
+def charge_density(c_plus, c_minus, fixed_hat=None, z_fixed: float = -1.0):
+    """Dimensionless space charge rho_hat = c+_hat - c-_hat + z_X X_hat (rho = F c0 rho_hat),
+    from the ion concentrations c±/c0 (UFL)."""
+    rho = c_plus - c_minus
     if fixed_hat is not None:
         rho = rho + z_fixed * fixed_hat
     return rho

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from depsim.errors import CaseError
+
 __all__ = ["build_problem", "restart_bundle"]
 
 
@@ -52,10 +54,36 @@ def build_problem(case, comm, bundle=None):
 
 
 def _debye_resolved_mesh(case, comm):
-    """The case's cell with the electrode element size at most lambda_D / 5 (CaseError when
-    that would need an unreasonable mesh)."""
+    """The case's cell resolving lambda_D at the Li: a 2D interface cell without a separator
+    layer (and without a moving surface) gets an anisotropic boundary layer
+    (:mod:`depsim.geometry.boundary_layer`); other cells get isotropic elements of at most
+    lambda_D / 5 at the Li. CaseError when that would need an unreasonable mesh."""
     from depsim.geometry import build_geometry_mesh
+    from depsim.geometry.boundary_layer import (
+        layered_cell_size,
+        layered_interface_cell,
+        supports_layered_mesh,
+    )
+    from depsim.geometry.cell_geometry import CellGeometry
+    from depsim.geometry.debye_resolution import MAX_CELLS
+    from depsim.physics.electrolyte import debye_length
 
+    geom = CellGeometry.from_case(case)
+    if supports_layered_mesh(geom) and not case.electrode.deposition:
+        el = case.electrolyte
+        lam = debye_length(el.concentration, el.relative_permittivity, el.temperature)
+        # a charged matrix meets the uncharged reservoir in a Donnan layer at the top
+        top = case.separator is not None and case.separator.fixed_charge != 0
+        columns, rows = layered_cell_size(geom, lam, refine_top=top)
+        if 2 * columns * rows > MAX_CELLS:
+            raise CaseError(
+                "geometry.mesh.electrode_size",
+                f"the Debye-layer mesh would have {columns} x {rows} x 2 = "
+                f"{2 * columns * rows:.3g} triangles (limit {MAX_CELLS:.2g})",
+                geom.electrode_size,
+                f">= {geom.width * rows * 2 / MAX_CELLS * 1e6:.3g} um (the column width)",
+            )
+        return layered_interface_cell(geom, comm, lam, refine_top=top)
     return build_geometry_mesh(_debye_resolved_geometry(case), comm)
 
 

@@ -2,10 +2,10 @@
 
 Newton (:mod:`depsim.solver.newton`), the time loop (:mod:`depsim.solver.simulation`),
 checkpoints, the outputs and the moving surface use a problem only through these attributes and
-methods. Both charge models implement it (:class:`~depsim.solver.problem.ElectroneutralProblem`,
-:class:`~depsim.solver.poisson_problem.PoissonNernstPlanckProblem`, sharing
-:class:`~depsim.solver.base.TransportProblemBase`); a new model implements the same and needs
-no change elsewhere (docs/architecture.md). Dimensionless quantities carry a hat; SI ones say
+methods. The composed problem :class:`~depsim.model.transport.CellProblem` implements it for
+every charge model (:class:`~depsim.solver.problem.ElectroneutralProblem`,
+:class:`~depsim.solver.poisson_problem.PoissonNernstPlanckProblem`); a new charge model or part
+needs no change elsewhere (docs/architecture.md). Dimensionless quantities carry a hat; SI ones say
 their unit.
 """
 

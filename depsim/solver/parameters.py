@@ -73,6 +73,8 @@ class ModelParameters(KineticsParameters):
         ``kinetics = "frumkin"``; from a case each carries the case's element size at the Li
         (``element_size``), which scales the tolerance of its edges.
     relative_permittivity: eps_r of the electrolyte [-] (Frumkin / Grahame).
+    ion_size: a [m] of Bikerman's finite-ion-size term in the Poisson model
+        (:mod:`depsim.physics.steric`); 0: dilute (point) ions.
     """
 
     c0: float = 2500.0
@@ -95,6 +97,7 @@ class ModelParameters(KineticsParameters):
     separator_fills_cell: bool = False
     sites: tuple[SiteSpec, ...] = ()
     relative_permittivity: float = 20.0
+    ion_size: float = 0.0
     i0_pattern: ExchangeCurrentPattern | None = None
     reorganization_energy: float | None = None
     double_layer_capacitance: float = 0.0
@@ -191,4 +194,5 @@ class ModelParameters(KineticsParameters):
             separator_fills_cell=fills,
             sites=sites,
             relative_permittivity=case.electrolyte.relative_permittivity,
+            ion_size=case.model.ion_size or 0.0,
         )

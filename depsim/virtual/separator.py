@@ -34,11 +34,10 @@ from dolfinx import fem
 from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
+from depsim.geometry.markers import ELECTRODE, TOP
 from depsim.physics import separator as separator_physics
 from depsim.physics.constants import FARADAY, GAS_CONSTANT, thermal_voltage
 from depsim.solver.parameters import ModelParameters, RegionProperties
-
-ELECTRODE, TOP = 1, 2
 
 
 @dataclass(frozen=True)
@@ -73,8 +72,9 @@ def slab_mesh(thickness: float, n: int, comm=MPI.COMM_SELF, width: float | None 
         comm, [[0.0, 0.0], [width, thickness]], [1, n], dmesh.CellType.quadrilateral
     )
     m.topology.create_connectivity(1, 2)
-    fb = dmesh.locate_entities_boundary(m, 1, lambda x: np.isclose(x[1], 0.0))
-    ft = dmesh.locate_entities_boundary(m, 1, lambda x: np.isclose(x[1], thickness))
+    tol = 1e-6 * thickness / n  # relative to the element size (np.isclose's 1e-8 m is not)
+    fb = dmesh.locate_entities_boundary(m, 1, lambda x: np.abs(x[1]) < tol)
+    ft = dmesh.locate_entities_boundary(m, 1, lambda x: np.abs(x[1] - thickness) < tol)
     idx = np.concatenate([fb, ft]).astype(np.int32)
     vals = np.concatenate([np.full(len(fb), ELECTRODE, np.int32), np.full(len(ft), TOP, np.int32)])
     order = np.argsort(idx)

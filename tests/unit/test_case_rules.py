@@ -167,6 +167,13 @@ RULES = [
         "electrode.exchange_current_density.patches[0].period",
         {"electrode.exchange_current_density": {"patches": [{"value": 2, "period": 1e-6}]}},
     ),
+    # [model]
+    (
+        "ion size larger than the lattice allows",
+        {"model.charge": "poisson", "model.ion_size": "1 nm"},  # 2 a^3 N_A c0 = 1.2 at 1 M
+        "model.ion_size",
+        {"model.charge": "poisson", "model.ion_size": "0.5 nm"},  # nu = 0.15
+    ),
     # [operation]
     (
         "c_rate without capacity",

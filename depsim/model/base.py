@@ -1,13 +1,12 @@
 """What every transport problem shares: time-stepping controls, history, the cell potential.
 
-:class:`TransportProblemBase` is the parent of
-:class:`~depsim.solver.problem.ElectroneutralProblem` and
-:class:`~depsim.solver.poisson_problem.PoissonNernstPlanckProblem`. A subclass calls
-:meth:`~TransportProblemBase._setup_common` and :meth:`~TransportProblemBase._setup_controls`
-(the Constants ``a0, a1, a2, dt_hat, init, V_hat, i_app_hat``) and provides the Functions
-``U, U_n, U_nm1``,
-``scales`` (:class:`~depsim.physics.scaling.Scales`), ``comm``, ``_G_current`` (the compiled
-mean electrode current form) and ``_electrode_measure``.
+:class:`TransportProblemBase` is the parent of the composed problem
+:class:`~depsim.model.transport.CellProblem`: mesh and scales, the time-stepping and load
+Constants (``a0, a1, a2, dt_hat, init, V_hat, i_app_hat``) with the history of the cell
+potential, the BDF coefficients, the exchange-current factor along the bottom Li, the sites'
+surface charge, the ALE mesh velocity and the diagnostics every charge model shares. The
+subclass provides the Functions ``U, U_n, U_nm1``, ``_G_current`` (the compiled mean electrode
+current form), ``_salt_form`` and ``_electrode_measure``.
 """
 
 from __future__ import annotations
@@ -79,38 +78,6 @@ class TransportProblemBase:
         f.x.scatter_forward()
         return f
 
-    def _reservoir_conditions(self) -> None:
-        """The reservoir top: every field fixed at its bulk value, zero (c = c0, phi_l = 0).
-        Sets ``bcs`` and ``_top_dofs`` (the top dofs of W, per field)."""
-        fdim = self.tdim - 1
-        top_facets = self.facet_tags.find(self.markers["top"])
-        self.bcs, self._top_dofs = [], []
-        for i in range(len(self.field_names)):
-            Vi, _ = self.W.sub(i).collapse()
-            dofs = fem.locate_dofs_topological((self.W.sub(i), Vi), fdim, top_facets)
-            self.bcs.append(fem.dirichletbc(fem.Function(Vi), dofs, self.W.sub(i)))
-            self._top_dofs.append(dofs[0])
-
-    def _inflow_through_top(self, weights: tuple[float, ...]) -> float:
-        """Salt entering through the reservoir top [mol/s per m^(3-d)], consistent with the
-        discrete equations: the residual rows of the top (Dirichlet) dofs, field k weighted by
-        ``weights[k]`` (the combination of rows that is the salt equation)."""
-        import dolfinx.fem.petsc as fem_petsc
-        from petsc4py import PETSc
-
-        vec = fem_petsc.assemble_vector(self.residual)
-        vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        arr = vec.array_r
-        local = 0.0
-        for top, weight in zip(self._top_dofs, weights, strict=False):
-            if weight:
-                local += weight * float(arr[top[top < arr.size]].sum())
-        vec.destroy()
-        total = self.comm.allreduce(local, op=MPI.SUM)
-        sc = self.scales
-        # residual rows are dimensionless rates (per t0) of c_hat * L0^-d volume units
-        return total * sc.concentration * sc.length**self.tdim / sc.time
-
     # --- diagnostics shared by the charge models ------------------------------------------------
     def electrode_current(self) -> float:
         """Mean current density through the bottom Li per projected area [A/m^2] (anodic
@@ -136,46 +103,6 @@ class TransportProblemBase:
         model)."""
         L0 = self.scales.length
         return self._assemble(self._salt_form) * self.scales.concentration * L0**self.tdim
-
-    def _region_coefficients(self, cell_tags, const):
-        """d+, d-, porosity (Constants; region-wise DG0 with a separator layer, the SEPARATOR
-        cells taking the separator's values) set on the problem; returns the matrix fixed charge
-        X/c0 (Constant, DG0 or None when there is none)."""
-        p, D0 = self.params, self.scales.diffusivity
-        sep, el = p.separator, p.electrolyte_region
-        if sep is None or p.separator_fills_cell:
-            reg = el if sep is None else sep
-            self.d_plus = const(reg.D_cation / D0)
-            self.d_minus = const(reg.D_anion / D0)
-            self.porosity = const(reg.porosity)
-            return const(reg.fixed_charge / p.c0) if reg.fixed_charge != 0.0 else None
-        if cell_tags is None:
-            raise ValueError("a separator layer needs the mesh's cell_tags (SEPARATOR cells)")
-
-        def dg0(name, v_el, v_sep):
-            return self._region_function(cell_tags, name, v_el, v_sep)
-
-        self.d_plus = dg0("d_plus", el.D_cation / D0, sep.D_cation / D0)
-        self.d_minus = dg0("d_minus", el.D_anion / D0, sep.D_anion / D0)
-        self.porosity = dg0("porosity", el.porosity, sep.porosity)
-        if sep.fixed_charge == 0.0:
-            return None
-        return dg0("fixed_charge", 0.0, sep.fixed_charge / p.c0)
-
-    def _region_function(
-        self, cell_tags, name: str, value_elsewhere: float, value_separator: float
-    ):
-        """A DG0 Function: ``value_separator`` on the cells tagged SEPARATOR, ``value_elsewhere``
-        on all others (region-wise material coefficients of a separator layer)."""
-        from depsim.geometry import markers as region_markers
-
-        Q = fem.functionspace(self.mesh, ("DG", 0))
-        sep_dofs = Q.dofmap.list[cell_tags.find(region_markers.SEPARATOR), 0]
-        f = fem.Function(Q, name=name)
-        f.x.array[:] = value_elsewhere
-        f.x.array[sep_dofs] = value_separator
-        f.x.scatter_forward()
-        return f
 
     def _setup_controls(self) -> None:
         """The time-stepping and load controls (dimensionless Constants): BDF coefficients
