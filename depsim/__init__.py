@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 # attribute ``depsim.run`` (the function below) to the module.
 from depsim import run as _run_module  # noqa: E402,F401
 
-__all__ = ["__version__", "load_case", "run"]
+__all__ = ["__version__", "load_case", "measure", "run"]
 
 
 def load_case(path, overrides=None):
@@ -36,3 +36,12 @@ def run(case, out_dir=None, **kwargs):
     from depsim.run import run_case
 
     return run_case(case, out_dir=out_dir, **kwargs)
+
+
+def measure(case, what=None, out_dir=None, **kwargs):
+    """Virtual measurements of ``case`` (``what``: a list or comma-separated string of
+    ``eis``, ``bruce-vincent``, ``tafel``, ``sand``; default all); returns a
+    :class:`depsim.lab.LabResult` (``.measurements``, ``.output_dir``). MPI-aware."""
+    from depsim.lab import measure as _measure
+
+    return _measure(case, what=what, out_dir=out_dir, **kwargs)

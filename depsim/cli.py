@@ -1,6 +1,7 @@
 """The ``depsim`` command line (docs/case-files.md §1).
 
-Commands: ``run``, ``check``, ``mesh``, ``compare``, ``sweep``, ``info``, ``materials``.
+Commands: ``run``, ``check``, ``mesh``, ``compare``, ``sweep``, ``measure``, ``info``,
+``materials``.
 Exit codes: 0 success; 2 invalid input (case file or command line: one line
 ``depsim: error: <message>`` on stderr, no traceback); 3 the solver failed; 1 anything else.
 Under ``mpirun`` only rank 0 prints. Every case is validated before any output folder is made.
@@ -183,6 +184,19 @@ def _cmd_sweep(args) -> int:
     return _print_folder(run_sweep(case, vary, **_study_options(args)))
 
 
+def _cmd_measure(args) -> int:
+    from depsim.lab import measure, parse_what
+    from depsim.lab.measure import check_elements
+
+    what = parse_what(args.what)  # refused before the case is even loaded
+    check_elements(args.elements)
+    case = _load(args.case, _overrides(args.overrides))
+    out = Path(args.out) if args.out else Path(case.output.dir) / "lab"
+    result = measure(case, what=what, out_dir=out, elements=args.elements)
+    _out(str(result.output_dir))
+    return 0
+
+
 def _version(module: str) -> str:
     try:
         mod = __import__(module)
@@ -237,6 +251,7 @@ _COMMANDS = {
     "mesh": _cmd_mesh,
     "compare": _cmd_compare,
     "sweep": _cmd_sweep,
+    "measure": _cmd_measure,
     "info": _cmd_info,
     "materials": _cmd_materials,
 }

@@ -131,6 +131,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="folder of the sweep")
     _add_set(p)
 
+    p = sub.add_parser(
+        "measure", help="virtual lab: EIS, Bruce-Vincent, Tafel and Sand on the case's model"
+    )
+    p.add_argument("case", metavar="CASE", help="case file (TOML)")
+    p.add_argument(
+        "--what",
+        metavar="LIST",
+        default="eis,bruce-vincent,tafel,sand",
+        help="comma-separated measurements: eis, bruce-vincent, tafel, sand (default: all)",
+    )
+    p.add_argument("--out", metavar="DIR", help="output folder (default: results/<name>/lab)")
+    p.add_argument(
+        "--elements",
+        metavar="N",
+        type=int,
+        default=120,
+        help="elements across each virtual cell (>= 8; default 120)",
+    )
+    _add_set(p)
+
     sub.add_parser("info", help="versions, MPI size and available linear solvers")
     sub.add_parser("materials", help="list the built-in separator materials")
     for p in sub.choices.values():

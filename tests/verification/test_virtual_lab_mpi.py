@@ -1,0 +1,67 @@
+"""The virtual lab under ``mpirun -n 2`` gives the serial numbers to 1e-6 (every measurement:
+EIS, Bruce-Vincent, Tafel, Sand). Run as a script it prints ``RESULT {json}`` on rank 0::
+
+    mpirun -n 2 python tests/verification/test_virtual_lab_mpi.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+CASE = """
+[geometry]
+height = "8 um"
+[electrolyte]
+concentration = "1000 mol/m^3"
+[separator]
+transference_number = 0.4
+conductivity = "1 mS/cm"
+porosity = 0.5
+[electrode]
+kinetics = "butler-volmer"
+exchange_current_density = "64 mA/cm^2"
+double_layer_capacitance = "20 uF/cm^2"
+"""
+
+
+def _numbers(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_numbers(v, f"{prefix}{k}."))
+        elif isinstance(v, float) and k not in ("wall_time", "steady_drift"):  # round-off size
+            out[prefix + k] = v
+    return out
+
+
+def main() -> None:
+    import depsim  # noqa: I001 - first: it loads the MPI of the dolfinx wheel
+    from mpi4py import MPI
+
+    folder = Path(tempfile.mkdtemp()) if MPI.COMM_WORLD.rank == 0 else None
+    folder = Path(MPI.COMM_WORLD.bcast(str(folder) if folder else None))
+    (folder / "binary.toml").write_text(CASE) if MPI.COMM_WORLD.rank == 0 else None
+    MPI.COMM_WORLD.Barrier()
+    case = depsim.load_case(folder / "binary.toml")
+    result = depsim.measure(case, elements=16, sand_steps=100)
+    if MPI.COMM_WORLD.rank == 0:
+        print("RESULT " + json.dumps(_numbers(result.measurements)), flush=True)
+
+
+def test_serial_and_two_ranks_agree():
+    from tests.conftest import assert_close_dicts, run_script
+
+    serial = run_script(Path(__file__), ranks=1)
+    parallel = run_script(Path(__file__), ranks=2)
+    assert set(serial) == set(parallel)
+    for key in ("conductivity", "transference_number_bruce_vincent", "sand_time"):
+        assert key in serial
+    assert_close_dicts(serial, parallel, rtol=1e-6, atol=0.0)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    main()
