@@ -235,8 +235,8 @@ def _markdown(rows: list[dict], metric_cols: list[str], figures: list[Path]) -> 
         captions = {
             "interface_profiles.png": "plating current density and surface concentration along "
             "the electrode, last output time",
-            "field_maps.png": "electrolyte potential and Li+ concentration, last output time "
-            "(shared colour scale per row)",
+            "field_maps.png": "electrolyte potential and Li+ concentration, last output time, "
+            "and i_n along the Li (each panel its own colour scale)",
             "nonuniformity_vs_time.png": "i_max / i_mean and the coefficient of variation of the "
             "current density against time",
         }

@@ -197,13 +197,15 @@ def interface_profiles(cases: Sequence[CaseOutput], path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def field_maps(cases: Sequence[CaseOutput], path: Path) -> Path:
+def field_maps(cases: Sequence[CaseOutput], path: Path, shared_scale: bool = False) -> Path:
     """Maps of the electrolyte potential phi (mV, top row) and the Li+ concentration c+ (mol/L,
-    bottom row), one column per case, last output step of ``fields.xdmf``; shared colour scale
-    per row, equal aspect, axes in um, phi contour lines."""
-    plt = pyplot()
-    from matplotlib import tri as mtri
+    middle row), one column per case, last output step of ``fields.xdmf``, and the plating
+    current density i_n (mA/cm^2) along the Li (bottom row), as in Fig. 4E-J of Ding et al. 2023.
 
+    Each panel has its own colour scale (and its own i_n axis), so that the variation inside one
+    case is visible even when the cases differ by orders of magnitude; ``shared_scale=True`` puts
+    every panel of a row on one scale instead. Equal aspect, axes in um, phi contour lines."""
+    plt = pyplot()
     loaded = []
     for case in cases:
         try:
@@ -213,76 +215,104 @@ def field_maps(cases: Sequence[CaseOutput], path: Path) -> Path:
         loaded.append(got)
     ok = [g for g in loaded if g is not None]
     rows = (
-        ("phi", "electrolyte potential $\\phi$", PHI_SCALE, PHI_UNIT, "viridis"),
-        ("c_cation", "Li$^+$ concentration $c_+$", C_SCALE, C_UNIT, "magma"),
+        ("phi", "$\\phi$", PHI_SCALE, PHI_UNIT, "viridis"),
+        ("c_cation", "$c_+$", C_SCALE, C_UNIT, "magma"),
     )
-    ranges = {}
-    for key, _, scale, _, _ in rows:
-        vals = [g[3][key] * scale for g in ok if key in g[3]]
-        if vals:
-            lo = min(float(np.min(v)) for v in vals)
-            hi = max(float(np.max(v)) for v in vals)
-            if not hi > lo:
-                pad = max(abs(hi), 1.0) * 1e-6
-                lo, hi = lo - pad, hi + pad
-            ranges[key] = (lo, hi)
+    shared = {
+        key: _value_range([g[3][key] * sc for g in ok if key in g[3]]) for key, _, sc, _, _ in rows
+    }
     if ok:
         p = ok[0][1]
         aspect = float(np.ptp(p[:, 1]) / max(np.ptp(p[:, 0]), 1e-300))
     else:
         aspect = 0.8
     n = max(len(cases), 1)
-    panel = 3.0
+    panel = 3.2
+    h = panel * min(max(aspect, 0.3), 2.0) + 0.8
     fig, axes = plt.subplots(
-        2,
+        3,
         n,
-        figsize=(panel * n + 1.6, 2 * (panel * min(max(aspect, 0.3), 2.0) + 0.7)),
+        figsize=(panel * n + 0.6, 2 * h + 2.4),
         squeeze=False,
         constrained_layout=True,
+        gridspec_kw={"height_ratios": [h, h, 2.0]},
     )
     for r, (key, title, scale, unit, cmap) in enumerate(rows):
-        mappable = None
-        levels = None
-        if key in ranges:
-            lo, hi = ranges[key]
-            levels = np.linspace(lo, hi, 12)[1:-1]
         for col, (case, got) in enumerate(zip(cases, loaded, strict=True)):
             ax = axes[r, col]
             if got is None or key not in got[3]:
                 empty_panel(ax, f"{case.name}:\nno 2D fields.xdmf")
                 continue
-            t, pts, tris, data = got
-            triang = mtri.Triangulation(pts[:, 0] * L_SCALE, pts[:, 1] * L_SCALE, tris)
-            v = data[key] * scale
-            mappable = ax.tripcolor(
-                triang,
-                v,
-                shading="gouraud",
-                cmap=cmap,
-                vmin=ranges[key][0],
-                vmax=ranges[key][1],
-                rasterized=True,
-            )
-            if key == "phi" and levels is not None and np.ptp(v) > 0:
-                ax.tricontour(triang, v, levels=levels, colors="w", linewidths=0.5, alpha=0.7)
-            ax.set_facecolor("0.8")  # what the mesh does not cover: the Li metal
-            ax.set_aspect("equal")
-            ax.set_xlim(triang.x.min(), triang.x.max())
-            ax.set_ylim(triang.y.min(), triang.y.max())
+            lo, hi = shared[key] if shared_scale else _value_range([got[3][key] * scale])
+            _map_panel(fig, ax, got, key, scale, (lo, hi), cmap, f"{title} [{unit}]")
             if r == 0:
-                ax.set_title(f"{case.label}\nt = {t:.4g} s", fontsize=10)
-            if r == 1:
-                ax.set_xlabel(f"x [{L_UNIT}]")
+                ax.set_title(f"{case.label}\nt = {got[0]:.4g} s", fontsize=10)
             if col == 0:
                 ax.set_ylabel(f"y [{L_UNIT}]")
-            else:
-                ax.tick_params(labelleft=False)
-        if mappable is not None:
-            cb = fig.colorbar(mappable, ax=list(axes[r, :]), shrink=0.9, pad=0.02)
-            cb.set_label(f"{title} [{unit}]")
-            cb.formatter.set_useOffset(False)
-            cb.update_ticks()
+    for col, case in enumerate(cases):
+        ax = axes[2, col]
+        got = last_interface(case.folder)
+        if got is None:
+            empty_panel(ax, f"{case.name}:\nno interface.csv")
+            continue
+        d = got[1]
+        order = np.argsort(d["x"])
+        i_n = d["i_n"][order] * I_SCALE
+        ax.plot(d["x"][order] * L_SCALE, i_n, "-", color="C3", lw=1.4)
+        mean = float(np.mean(i_n))
+        cv = float(np.std(i_n) / abs(mean)) if mean != 0 else float("nan")
+        ax.set_title(f"$i_n$ along the Li (node CV {cv:.3g})", fontsize=9)
+        ax.set_xlabel(f"x [{L_UNIT}]")
+        ax.grid(True, alpha=0.3)
+        ax.ticklabel_format(axis="y", useOffset=False)
+        if col == 0:
+            ax.set_ylabel(f"$i_n$ [{I_UNIT}]")
     return save_figure(fig, path)
+
+
+def _value_range(arrays: Sequence[np.ndarray]) -> tuple[float, float]:
+    """(min, max) over ``arrays``, widened a little where they are constant."""
+    if not arrays:
+        return (0.0, 1.0)
+    lo = min(float(np.min(v)) for v in arrays)
+    hi = max(float(np.max(v)) for v in arrays)
+    if not hi > lo:
+        pad = max(abs(hi), 1.0) * 1e-6
+        lo, hi = lo - pad, hi + pad
+    return lo, hi
+
+
+def _map_panel(
+    fig, ax, got: tuple, key: str, scale: float, vrange: tuple[float, float], cmap: str, label: str
+) -> None:
+    """One tripcolor map of field ``key`` (times ``scale``) with its own colour bar."""
+    from matplotlib import tri as mtri
+
+    t, pts, tris, data = got
+    triang = mtri.Triangulation(pts[:, 0] * L_SCALE, pts[:, 1] * L_SCALE, tris)
+    v = data[key] * scale
+    mappable = ax.tripcolor(
+        triang, v, shading="gouraud", cmap=cmap, vmin=vrange[0], vmax=vrange[1], rasterized=True
+    )
+    if key == "phi" and np.ptp(v) > 0:
+        levels = np.linspace(vrange[0], vrange[1], 12)[1:-1]
+        ax.tricontour(triang, v, levels=levels, colors="w", linewidths=0.5, alpha=0.7)
+    ax.set_facecolor("0.8")  # what the mesh does not cover: the Li metal
+    ax.set_aspect("equal")
+    ax.set_xlim(triang.x.min(), triang.x.max())
+    ax.set_ylim(triang.y.min(), triang.y.max())
+    cb = fig.colorbar(mappable, ax=ax, shrink=0.85, pad=0.02, location="bottom")
+    cb.set_label(label, fontsize=8)
+    cb.formatter.set_useOffset(False)
+    cb.ax.tick_params(labelsize=7)
+    cb.locator = _ticker().MaxNLocator(4)
+    cb.update_ticks()
+
+
+def _ticker():
+    from matplotlib import ticker
+
+    return ticker
 
 
 def nonuniformity_vs_time(cases: Sequence[CaseOutput], path: Path) -> Path:
