@@ -32,6 +32,7 @@ from mpi4py import MPI
 from depsim.errors import CaseError
 from depsim.geometry.markers import ELECTRODE, TOP
 from depsim.physics.electrolyte import salt_diffusivity
+from depsim.physics.polarisation import ClosedCell
 from depsim.solver.newton import BorderedNewton, NewtonDivergence
 from depsim.solver.parameters import ModelParameters
 
@@ -70,6 +71,14 @@ class Material:
         p = self.params
         region = p.separator if p.separator is not None else p.electrolyte_region
         return region.conductivity(p.c0, p.temperature)
+
+    @property
+    def closed_cell(self) -> ClosedCell:
+        """The closed forms of the closed Li|sep|Li cell of this material (thickness L [m],
+        salt D [m^2/s], t+, c0 [mol/m^3], porosity; uncharged: ignores the fixed charge)."""
+        return ClosedCell(
+            self.thickness, self.salt_diffusivity, self.t_plus, self.params.c0, self.porosity
+        )
 
 
 def material_from_case(case) -> Material:

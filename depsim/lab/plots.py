@@ -17,21 +17,39 @@ from depsim.plots import I_SCALE, I_UNIT, pyplot, save_figure
 Z_SCALE, Z_UNIT = 1e4, "Ω cm$^2$"  # Ohm m^2 -> Ohm cm^2
 
 
+def _panel():
+    """(figure, axes) of a new figure with one 6.5 x 4 in panel."""
+    return pyplot().subplots(figsize=(6.5, 4))
+
+
+def _label(ax, xlabel: str, ylabel: str, title: str | None = None, legend: bool = False) -> None:
+    """Axis labels of ``ax``, its ``title`` (if given) and its legend (if ``legend``)."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title)
+    if legend:
+        ax.legend()
+
+
+def _save(fig, path: Path) -> Path:
+    """Lay out ``fig`` and write it to ``path``."""
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
 def nyquist(eis, path: Path) -> Path:
     """-Im Z against Re Z of both cells (equal axes for the Li cell)."""
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
     for ax, Z, title in ((axes[0], eis.Z, "Li|sep|Li"), (axes[1], eis.Z_blocking, "SS|sep|SS")):
         ax.plot(Z.real * Z_SCALE, -Z.imag * Z_SCALE, ".-", ms=3)
-        ax.set_xlabel(f"Re Z ({Z_UNIT})")
-        ax.set_ylabel(f"-Im Z ({Z_UNIT})")
-        ax.set_title(title)
+        _label(ax, f"Re Z ({Z_UNIT})", f"-Im Z ({Z_UNIT})", title)
     axes[0].set_aspect("equal", adjustable="datalim")
     Zb = eis.Z_blocking
     top = 20.0 * float(Zb.real.max())  # the blocking branch is vertical: show its foot
     axes[1].set_ylim(0.0, top * Z_SCALE)
-    fig.tight_layout()
-    return save_figure(fig, path)
+    return _save(fig, path)
 
 
 def bode(eis, path: Path) -> Path:
@@ -42,33 +60,26 @@ def bode(eis, path: Path) -> Path:
         ax1.loglog(eis.frequency, np.abs(Z) * Z_SCALE, label=label)
         ax2.semilogx(eis.frequency, -np.degrees(np.angle(Z)), label=label)
     ax1.set_ylabel(f"|Z| ({Z_UNIT})")
-    ax2.set_ylabel("-phase (°)")
-    ax2.set_xlabel("f (Hz)")
     ax1.legend()
-    fig.tight_layout()
-    return save_figure(fig, path)
+    _label(ax2, "f (Hz)", "-phase (°)")
+    return _save(fig, path)
 
 
 def chronoamperogram(bv, path: Path) -> Path:
     """Current against time after the potential step, with I0 and I_ss marked."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig, ax = _panel()
     t = np.maximum(bv.time, bv.time[1] if bv.time.size > 1 else 1.0)
     ax.semilogx(t, bv.current * I_SCALE, ".-", ms=3)
     ax.axhline(bv.I0 * I_SCALE, ls="--", c="gray", label="I$_0$")
     ax.axhline(bv.I_ss * I_SCALE, ls=":", c="k", label="I$_{ss}$")
-    ax.set_xlabel("t (s)")
-    ax.set_ylabel(f"I ({I_UNIT})")
-    ax.set_title(f"ΔV = {bv.dV * 1e3:g} mV: t+ = {bv.transference_number:.4f}")
-    ax.legend()
-    fig.tight_layout()
-    return save_figure(fig, path)
+    title = f"ΔV = {bv.dV * 1e3:g} mV: t+ = {bv.transference_number:.4f}"
+    _label(ax, "t (s)", f"I ({I_UNIT})", title, legend=True)
+    return _save(fig, path)
 
 
 def tafel(tf, path: Path) -> Path:
     """log10 |I| against the iR-corrected overpotential, with the fitted Tafel lines."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig, ax = _panel()
     sel = tf.current != 0.0
     ax.semilogy(tf.eta[sel] * 1e3, np.abs(tf.current[sel]) * I_SCALE, ".", ms=4, label="sweep")
     lo, hi = tf.window
@@ -83,28 +94,21 @@ def tafel(tf, path: Path) -> Path:
         ax.semilogy(sign * eta * 1e3, fit, "--", label=name)
     for x in (-hi, -lo, lo, hi):
         ax.axvline(x * 1e3, c="gray", lw=0.5)
-    ax.set_xlabel("η - IR (mV, > 0 plating)")
-    ax.set_ylabel(f"|I| ({I_UNIT})")
-    ax.set_title(f"j0 = {tf.exchange_current_density * I_SCALE:.4g} {I_UNIT}")
-    ax.legend()
-    fig.tight_layout()
-    return save_figure(fig, path)
+    title = f"j0 = {tf.exchange_current_density * I_SCALE:.4g} {I_UNIT}"
+    _label(ax, "η - IR (mV, > 0 plating)", f"|I| ({I_UNIT})", title, legend=True)
+    return _save(fig, path)
 
 
 def chronopotentiogram(sd, path: Path) -> Path:
     """Cell potential and surface concentration against time to depletion."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig, ax = _panel()
     ax.plot(sd.time, sd.potential * 1e3, "-")
     ax.axvline(sd.sand_time, ls="--", c="gray", label="t$_S$ measured")
     if sd.sand_time_analytic is not None:
         ax.axvline(sd.sand_time_analytic, ls=":", c="k", label="t$_S$ analytic")
-    ax.set_xlabel("t (s)")
-    ax.set_ylabel("V (mV)")
-    ax.set_title(f"I = {sd.current * I_SCALE:.4g} {I_UNIT}")
-    ax.legend()
-    fig.tight_layout()
-    return save_figure(fig, path)
+    title = f"I = {sd.current * I_SCALE:.4g} {I_UNIT}"
+    _label(ax, "t (s)", "V (mV)", title, legend=True)
+    return _save(fig, path)
 
 
 def write_figures(folder: Path, curves: dict) -> list[Path]:

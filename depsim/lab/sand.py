@@ -22,11 +22,6 @@ import numpy as np
 
 from depsim.errors import SandTimeReached, SolverFailure
 from depsim.lab.cell import Material, VirtualCell
-from depsim.physics.polarisation import (
-    closed_cell_limiting_current,
-    sand_time_closed_cell,
-    sand_time_semi_infinite,
-)
 
 SAND_FACTOR = 4.0  # applied current / closed-cell limiting current when the case's is too small
 STEPS = 1000  # time steps per expected Sand time
@@ -55,10 +50,7 @@ class SandResult:
 
 def sand_current(material: Material, case_current: float) -> tuple[float, float]:
     """(applied current, closed-cell limiting current) [A/m^2] (module docstring)."""
-    p = material.params
-    i_lim = closed_cell_limiting_current(
-        material.thickness, material.salt_diffusivity, material.t_plus, p.c0
-    )
+    i_lim = material.closed_cell.limiting_current()
     if abs(case_current) >= 1.2 * i_lim:
         return abs(case_current), i_lim
     return SAND_FACTOR * i_lim, i_lim
@@ -72,20 +64,10 @@ def measure_sand(
     from depsim.solver.simulation import Simulation
     from depsim.solver.stepsize import Stepsize
 
-    p = material.params
     current, i_lim = sand_current(material, case_current)
-    args = (material.salt_diffusivity, material.t_plus, p.c0, material.porosity)
-    t_semi = sand_time_semi_infinite(current, *args)
-    t_exact = None
-    if material.fixed_charge == 0.0:
-        t_exact = sand_time_closed_cell(
-            current,
-            material.thickness,
-            material.salt_diffusivity,
-            material.t_plus,
-            p.c0,
-            material.porosity,
-        )
+    closed = material.closed_cell
+    t_semi = closed.sand_time_semi_infinite(current)
+    t_exact = closed.sand_time(current) if material.fixed_charge == 0.0 else None
     t_est = t_exact if t_exact is not None else t_semi
     cell = VirtualCell(material, "closed", n, comm, double_layer=False)
     times, volts, conc = [], [], []

@@ -29,6 +29,11 @@ from depsim.solver.newton import NewtonDivergence
 WINDOW = (5.0, 10.0)  # |eta| / V_T of the Tafel fit (ASSUMED protocol choice, see docstring)
 ETA_MAX = 12.0  # |eta| / V_T at the end of each sweep
 STEP = 0.25  # V_T per sweep step
+#: (sign of eta, TafelResult fields of its fit (j0, a, slope)): cathodic (plating), anodic
+BRANCHES = (
+    (1.0, ("j0_cathodic", "alpha_c", "slope_cathodic")),
+    (-1.0, ("j0_anodic", "alpha_a", "slope_anodic")),
+)
 
 
 @dataclass(frozen=True)
@@ -105,27 +110,22 @@ def measure_tafel(li: LiHalfCell, R_bulk_half: float, window=WINDOW) -> TafelRes
     V, current = polarisation_sweep(li)
     eta = V - current * R_bulk_half
     lo, hi = window[0] * V_T, window[1] * V_T
-    fits, counts = [], []
-    for sign in (1.0, -1.0):  # cathodic (plating), anodic
+    branch: dict[str, float | None] = {}  # the TafelResult fields of each branch's fit
+    counts = []
+    for sign, keys in BRANCHES:
         sel = (np.sign(eta) == sign) & (np.abs(eta) >= lo) & (np.abs(eta) <= hi)
         counts.append(int(sel.sum()))
         ok = counts[-1] >= 2
-        fits.append(tafel_fit(eta[sel], current[sel], p.temperature) if ok else (None,) * 3)
+        fit = tafel_fit(eta[sel], current[sel], p.temperature) if ok else (None,) * 3
+        branch.update(zip(keys, fit, strict=True))
     sel_all = (np.abs(eta) >= lo) & (np.abs(eta) <= hi)
     i_max = float(np.abs(current[sel_all]).max()) if sel_all.any() else float("nan")
     i_lim = FARADAY * mat.salt_diffusivity * p.c0 / ((1.0 - mat.t_plus) * 0.5 * mat.thickness)
-    (j0_c, a_c, s_c), (j0_a, a_a, s_a) = fits
-    found = [j for j in (j0_c, j0_a) if j is not None]
+    found = [j for j in (branch["j0_cathodic"], branch["j0_anodic"]) if j is not None]
     if not found:
         raise ValueError("no branch of the polarisation sweep reaches the Tafel window")
     return TafelResult(
         exchange_current_density=float(np.prod(found) ** (1.0 / len(found))),
-        j0_cathodic=j0_c,
-        j0_anodic=j0_a,
-        alpha_c=a_c,
-        alpha_a=a_a,
-        slope_cathodic=s_c,
-        slope_anodic=s_a,
         window=(lo, hi),
         points=(counts[0], counts[1]),
         transport_ratio=i_max / i_lim,
@@ -133,6 +133,7 @@ def measure_tafel(li: LiHalfCell, R_bulk_half: float, window=WINDOW) -> TafelRes
         eta=eta,
         current=current,
         thermal_voltage=V_T,
+        **branch,
     )
 
 

@@ -35,26 +35,11 @@ class ElectroneutralProblem(CellProblem):
     counter Li's current, closed cell).
     """
 
-    def __init__(
-        self,
-        mesh,
-        facet_tags,
-        params: ModelParameters,
-        markers: dict[str, int] | None = None,
-        projected_area: float | None = None,
-        cell_tags=None,
-        moving_mesh: bool = False,
-    ):
-        super().__init__(
-            mesh,
-            facet_tags,
-            params,
-            ElectroneutralCharge(),
-            markers=markers,
-            projected_area=projected_area,
-            cell_tags=cell_tags,
-            moving_mesh=moving_mesh,
-        )
+    def __init__(self, mesh, facet_tags, params: ModelParameters, **options) -> None:
+        """``options``: the keyword parameters of
+        :class:`~depsim.model.transport.CellProblem` (``markers``, ``projected_area``,
+        ``cell_tags``, ``moving_mesh``)."""
+        super().__init__(mesh, facet_tags, params, ElectroneutralCharge(), **options)
 
     def add_terms(self, salt=None, current=None) -> None:  # type: ignore[override]
         """Add UFL terms (tested with ``self.test_functions`` = (q, w)) to the salt and

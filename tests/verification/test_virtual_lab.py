@@ -68,11 +68,11 @@ def test_closed_forms_self_consistent():
     """The Warburg apex (literature: omega tau = 2.54) and the Sand series (-> semi-infinite
     for a thick cell) of the physics modules."""
     assert abs(imp.warburg_apex_omega_tau() - 2.5406) < 1e-3
-    args = (D_SALT, T_PLUS, C0, EPS)
-    i = 20.0 * pol.closed_cell_limiting_current(L, D_SALT, T_PLUS, C0)
-    exact = pol.sand_time_closed_cell(i, L, *args)
-    assert rel(exact, pol.sand_time_semi_infinite(i, *args)) < 1e-9
-    assert pol.sand_time_closed_cell(0.9 * i / 20.0, L, *args) is None
+    cell = pol.ClosedCell(L, D_SALT, T_PLUS, C0, EPS)
+    i = 20.0 * cell.limiting_current()
+    exact = cell.sand_time(i)
+    assert rel(exact, cell.sand_time_semi_infinite(i)) < 1e-9
+    assert cell.sand_time(0.9 * i / 20.0) is None
     # Bruce-Vincent is exact for an ideal cell in linear response: R_b/t+ at steady state
     R_b, R_i, dV = 1.0, 0.5, 0.01
     I0, Iss = dV / (R_b + R_i), dV / (R_b / T_PLUS + R_i)
@@ -173,7 +173,7 @@ def test_tafel_exchange_current(case_file):
 def test_sand_time(case_file):
     m = depsim.measure(depsim.load_case(case_file), what="sand").measurements
     s = m["sand"]
-    exact = pol.sand_time_closed_cell(s["current"], L, D_SALT, T_PLUS, C0, EPS)
+    exact = pol.ClosedCell(L, D_SALT, T_PLUS, C0, EPS).sand_time(s["current"])
     print(f"Sand: t_S = {m['sand_time']:.6g} s vs {exact:.6g} s ({rel(m['sand_time'], exact):.2e})")
     assert rel(s["sand_time_analytic"], exact) < 1e-12
     assert rel(m["sand_time"], exact) < 1e-2
