@@ -103,7 +103,8 @@ def chronopotentiogram(sd, path: Path) -> Path:
     """Cell potential and surface concentration against time to depletion."""
     fig, ax = _panel()
     ax.plot(sd.time, sd.potential * 1e3, "-")
-    ax.axvline(sd.sand_time, ls="--", c="gray", label="t$_S$ measured")
+    if sd.sand_time is not None:
+        ax.axvline(sd.sand_time, ls="--", c="gray", label="t$_S$ measured")
     if sd.sand_time_analytic is not None:
         ax.axvline(sd.sand_time_analytic, ls=":", c="k", label="t$_S$ analytic")
     title = f"I = {sd.current * I_SCALE:.4g} {I_UNIT}"

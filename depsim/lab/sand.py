@@ -30,13 +30,14 @@ STEPS = 1000  # time steps per expected Sand time
 @dataclass(frozen=True)
 class SandResult:
     """SI: ``current`` [A/m^2] (> 0 plates), ``limiting_current`` [A/m^2] of the closed cell,
-    ``sand_time`` measured [s], ``sand_time_analytic`` (closed-cell series, None with a fixed
+    ``sand_time`` measured [s] (None: a charged matrix that did not deplete within five
+    expected Sand times), ``sand_time_analytic`` (closed-cell series, None with a fixed
     charge) and ``sand_time_semi_infinite`` [s]; the chronopotentiogram ``time`` [s],
     ``potential`` [V] and ``surface_concentration`` [mol/m^3]."""
 
     current: float
     limiting_current: float
-    sand_time: float
+    sand_time: float | None
     sand_time_analytic: float | None
     sand_time_semi_infinite: float | None
     time: np.ndarray
@@ -91,14 +92,16 @@ def measure_sand(
 
         try:
             sim.advance(5.0 * t_est, on_step=record)
+            depleted = False
         except SandTimeReached:
-            pass
-        else:
+            depleted = True
+        if not depleted and material.fixed_charge == 0.0:
             raise SolverFailure(f"the cell did not deplete within {5.0 * t_est:.4g} s")
     finally:
         cell.destroy()
     t, c = np.array(times), np.array(conc)
-    t_S = float(t[-1] - c[-1] * (t[-1] - t[-2]) / (c[-1] - c[-2]))
+    # a charged matrix may never deplete (its counter-ions carry the current): no Sand time
+    t_S = float(t[-1] - c[-1] * (t[-1] - t[-2]) / (c[-1] - c[-2])) if depleted else None
     return SandResult(current, i_lim, t_S, t_exact, t_semi, t, np.array(volts), c)
 
 

@@ -177,3 +177,14 @@ def test_sand_time(case_file):
     print(f"Sand: t_S = {m['sand_time']:.6g} s vs {exact:.6g} s ({rel(m['sand_time'], exact):.2e})")
     assert rel(s["sand_time_analytic"], exact) < 1e-12
     assert rel(m["sand_time"], exact) < 1e-2
+
+
+def test_sand_charged_matrix_does_not_deplete(case_file):
+    """X = -1.93 c0: the matrix's counter-ions carry the current, the pore never depletes at
+    the current that depletes the uncharged material (4 x its limiting current), and the lab
+    reports no Sand time instead of failing."""
+    X = -1.93 * C0
+    case = depsim.load_case(case_file, overrides={"separator.fixed_charge": X * FARADAY * EPS})
+    m = depsim.measure(case, what="sand", sand_steps=100).measurements
+    assert m["sand_time"] is None
+    assert m["sand"]["current"] > m["sand"]["limiting_current"]  # past the uncharged limit
