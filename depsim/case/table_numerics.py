@@ -95,13 +95,17 @@ class Solver(_Table):
     """``[solver]``: Newton tolerances ``snes_rtol`` [-, relative to the solve's initial residual
     norm], ``snes_atol`` [-, time steps only, relative to the problem's residual scale; see
     docs/solver.md], ``max_it``;
-    ``linear``: "mumps" | "gamg" | "fieldsplit" | "superlu_dist"; ``petsc_options``: extra PETSc
-    options passed through unchanged (option name without '-' -> value)."""
+    ``linear``: "auto" (default: LU below a measured size, the iterative solver
+    above; see docs/solver.md) | "iterative" (GMRES with a block Schur preconditioner, GAMG on
+    the blocks) | "mumps" | "superlu_dist" (direct LU) | "gamg" | "fieldsplit" (plain Krylov
+    options);
+    ``petsc_options``: extra PETSc options passed through unchanged (option name without '-'
+    -> value)."""
 
     snes_rtol: Quantity("dimensionless", gt=0) = 1e-8
     snes_atol: Quantity("dimensionless", ge=0) = 1e-7
     max_it: Integer(ge=1) = 25
-    linear: Literal["mumps", "gamg", "fieldsplit", "superlu_dist"] = "mumps"
+    linear: Literal["auto", "iterative", "mumps", "gamg", "fieldsplit", "superlu_dist"] = "auto"
     petsc_options: dict[str, PetscValue] = Field(default_factory=dict)
 
 

@@ -17,8 +17,10 @@ absorb the deformation. The problem is solved on the current mesh for the increm
 vector P1 Function) is returned for the ALE term of the transport equation.
 
 The forms are compiled once; each :meth:`MeshMover.move` reassembles the matrix (the stiffness
-and the geometry change) and solves it with the PETSc options given (default: direct LU with
-MUMPS). Geometry nodes are moved through the P1-dof-to-geometry-node map of
+and the geometry change) and solves it with the PETSc options given (default, by size: direct LU
+with MUMPS below :data:`depsim.solver.linear.MESH_MOTION_CROSSOVER` global DOFs, CG with GAMG,
+rtol 1e-10, above: :func:`depsim.solver.linear.mesh_motion_options`). Geometry nodes are
+moved through the P1-dof-to-geometry-node map of
 :mod:`depsim.deposition.vertices` (first-order meshes), owned and ghost nodes alike, so the
 mesh stays consistent across ranks.
 
@@ -38,17 +40,12 @@ from dolfinx import default_scalar_type, fem
 from mpi4py import MPI
 
 from depsim.deposition.vertices import boundary_blocks, p1_to_geometry, vector_p1
+from depsim.solver.linear import mesh_motion_options
 
 __all__ = ["SIDE_COMPONENTS", "MeshMover"]
 
 #: facet group name -> the coordinate that vertices on it keep (sliding sides)
 SIDE_COMPONENTS = {"left": 0, "right": 0, "front": 2, "back": 2}
-
-_DEFAULT_PETSC = {
-    "ksp_type": "preonly",
-    "pc_type": "lu",
-    "pc_factor_mat_solver_type": "mumps",
-}
 
 _counter = [0]
 
@@ -66,7 +63,8 @@ class MeshMover:
         V: the vector P1 space to use (e.g. the space of ``problem.mesh_velocity``); created
             if None.
         chi: stiffness exponent, k = (|K|_ref/|K|)^chi (0: plain Laplace).
-        petsc_options: options of the linear solve (default: LU with MUMPS).
+        petsc_options: options of the linear solve (default: LU with MUMPS on small meshes,
+            CG + GAMG on large ones, :func:`depsim.solver.linear.mesh_motion_options`).
 
     Attributes:
         V: vector P1 space; ``displacement`` (m) and ``velocity`` (m/s): Functions on V with
@@ -140,7 +138,7 @@ class MeshMover:
         a = self.stiffness * ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx
         L = ufl.inner(fem.Constant(mesh, np.zeros(gdim, dtype=default_scalar_type)), v) * ufl.dx
         _counter[0] += 1
-        opts = dict(_DEFAULT_PETSC if petsc_options is None else petsc_options)
+        opts = dict(mesh_motion_options(V) if petsc_options is None else petsc_options)
         self._problem = fem_petsc.LinearProblem(
             a,
             L,

@@ -10,6 +10,8 @@ and solved monolithically by Keller's bordering algorithm: one LU factorisation 
 iteration and two back-substitutions (J x1 = F, J x2 = b), then dV = (G - r.x1)/(d - r.x2),
 dU = x1 - x2 dV. This is the full Newton step of the coupled system (quadratic convergence),
 at the cost of one extra triangular solve. Without the global unknown it is plain Newton.
+With an iterative linear solver (``linear="iterative"``, :mod:`depsim.solver.linear`) the two
+solves are two Krylov solves with one preconditioner set-up per Jacobian.
 
 Two kinds of solve (docs/solver.md):
 
@@ -45,9 +47,14 @@ import numpy as np
 from dolfinx import la
 from petsc4py import PETSc
 
-log = logging.getLogger("depsim")
+from depsim.solver.linear import (
+    LINEAR_SOLVERS,
+    BlockSchurPreconditioner,
+    linear_solver_options,
+    resolve_linear,
+)
 
-LINEAR_SOLVERS = ("mumps", "superlu_dist", "gamg", "fieldsplit")
+log = logging.getLogger("depsim")
 
 
 class NewtonDivergence(RuntimeError):
@@ -74,29 +81,6 @@ class NewtonReport:
         return self.residual / self.initial_residual if self.initial_residual else 0.0
 
 
-def linear_solver_options(linear: str) -> dict[str, object]:
-    """PETSc options for the Jacobian solve, by the case's ``solver.linear`` name."""
-    if linear in ("mumps", "superlu_dist"):
-        return {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": linear}
-    krylov = {"ksp_type": "gmres", "ksp_rtol": 1e-12, "ksp_max_it": 500}
-    if linear == "gamg":
-        return {**krylov, "pc_type": "gamg"}
-    if linear == "fieldsplit":
-        # (u, psi) blocks interleaved by the mixed element: multiplicative split, GAMG per
-        # block; users can override through solver.petsc_options
-        return {
-            **krylov,
-            "pc_type": "fieldsplit",
-            "pc_fieldsplit_type": "multiplicative",
-            "pc_fieldsplit_block_size": 2,
-            "pc_fieldsplit_0_fields": 0,
-            "pc_fieldsplit_1_fields": 1,
-            "fieldsplit_0_pc_type": "gamg",
-            "fieldsplit_1_pc_type": "gamg",
-        }
-    raise ValueError(f"unknown linear solver {linear!r}; allowed: {', '.join(LINEAR_SOLVERS)}")
-
-
 class BorderedNewton:
     """Newton solver for :class:`depsim.solver.problem.ElectroneutralProblem`-like problems.
 
@@ -110,6 +94,12 @@ class BorderedNewton:
     a negligible update ||dU||_inf (round-off). ``reuse_jacobian``: keep the LU factorisation
     between time steps (modified Newton), refreshed when an iteration reduces ||F|| by less than
     ``refresh_factor``; one-shot solves always use full Newton.
+
+    ``linear``: the Jacobian solver (:mod:`depsim.solver.linear`): "auto" (LU below the measured
+    crossover size, else "iterative"), "iterative" (GMRES + block Schur preconditioner with
+    GAMG), "mumps", "superlu_dist", "gamg", "fieldsplit"; ``self.linear`` is the resolved
+    name. With an iterative solver "factorisations" count preconditioner set-ups, and the
+    kept Jacobian of modified Newton keeps its preconditioner.
     """
 
     def __init__(
@@ -119,7 +109,7 @@ class BorderedNewton:
         atol: float = 1e-7,
         stol: float = 1e-12,
         max_it: int = 25,
-        linear: str = "mumps",
+        linear: str = "auto",
         petsc_options: dict | None = None,
         prefix: str = "depsim_",
         max_step: float = 2.0,
@@ -146,11 +136,15 @@ class BorderedNewton:
         self.ksp = PETSc.KSP().create(pb.comm)
         self.ksp.setOperators(self.A)
         self.ksp.setOptionsPrefix(prefix)
+        self.linear = resolve_linear(linear, pb.W)
         opts = PETSc.Options()
-        merged = {**linear_solver_options(linear), **(petsc_options or {})}
+        merged = {**linear_solver_options(self.linear), **(petsc_options or {})}
         for k, v in merged.items():
             opts[f"{prefix}{k}"] = v
         self.ksp.setFromOptions()
+        self.block_pc = None
+        if self.linear == "iterative" and self.ksp.getPC().getType() == "fieldsplit":
+            self.block_pc = BlockSchurPreconditioner(pb, self.ksp)
         self._prefix = prefix
         self.total_iterations = 0
         self.total_linear_iterations = 0
@@ -291,6 +285,8 @@ class BorderedNewton:
             )
             if refresh:
                 fem_petsc_assemble_matrix(self.A, pb.jacobian, pb.bcs)
+                if self.block_pc is not None:
+                    self.block_pc.update(self.A)
                 self.ksp.setOperators(self.A)
                 self._A_key = self._jacobian_key()
                 factorisations += 1
@@ -359,6 +355,8 @@ class BorderedNewton:
         )
 
     def destroy(self) -> None:
+        if self.block_pc is not None:
+            self.block_pc.destroy()
         for obj in (self.ksp, self.A, self.F, self.x1, self.x2, self.x):
             obj.destroy()
 
@@ -387,4 +385,11 @@ def _lor():
     return MPI.LOR
 
 
-__all__ = ["BorderedNewton", "NewtonDivergence", "NewtonReport", "la"]
+__all__ = [
+    "LINEAR_SOLVERS",
+    "BorderedNewton",
+    "NewtonDivergence",
+    "NewtonReport",
+    "la",
+    "linear_solver_options",
+]

@@ -87,7 +87,7 @@ def test_empty_case_gets_all_defaults(tmp_path):
     assert case.current_density == 5.0
     assert case.diffusivities() == (1e-10, 1.5e-10)
     assert case.time.end == 60.0 and case.time.dt == 1e-3
-    assert case.solver.linear == "mumps"
+    assert case.solver.linear == "auto"  # LU below a measured size (docs/solver.md)
     assert case.output.formats == ["xdmf", "vtx"]
     assert case.output.fields == ["c_cation", "c_anion", "phi", "current", "E"]
     assert case.output.dir == Path.cwd().resolve() / "results" / "empty_cell"

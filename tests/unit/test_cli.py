@@ -36,7 +36,7 @@ def test_check_prints_resolved_defaults(capsys, tmp_path, monkeypatch):
     assert data["case"]["name"] == "tiny"
     assert data["time"]["end"] == 2.0
     assert data["time"]["dt"] == 1e-3
-    assert data["solver"]["linear"] == "mumps"
+    assert data["solver"]["linear"] == "auto"
     assert data["electrode"]["reference_concentration"] == 2500.0
     assert data["electrolyte"]["D_cation"] == pytest.approx(7.6434e-12, rel=1e-4)
     assert "# electrolyte D+ = " in out and "# case hash: " in out
