@@ -19,9 +19,11 @@ $(VENV)/.installed: pyproject.toml $(PIN)
 
 setup: $(VENV)/.installed
 
+# The most defensible set-up (README): measured t+, conductivity and i0, sites homogenised, 0.5 C.
 paper: setup
 	$(VENV)/bin/mpirun -n $(RANKS) $(VENV)/bin/depsim compare cases/paper/pp.toml \
-	    cases/paper/pia.toml cases/paper/control2.toml cases/paper/control3.toml --out $(OUT)
+	    cases/paper/homogenised/pia.toml cases/paper/homogenised/control2.toml \
+	    cases/paper/homogenised/control3.toml --out $(OUT)
 
 test: setup
 	$(PY) -m pytest -q
