@@ -54,7 +54,7 @@ def build_problem(case, comm, bundle=None):
 
 
 def _debye_resolved_mesh(case, comm):
-    """The case's cell resolving lambda_D at the Li: a 2D interface cell without a separator
+    """The case's cell resolving lambda_D at the Li: an interface cell without a separator
     layer (and without a moving surface) gets an anisotropic boundary layer
     (:mod:`depsim.geometry.boundary_layer`); other cells get isotropic elements of at most
     lambda_D / 5 at the Li. CaseError when that would need an unreasonable mesh."""
@@ -75,13 +75,14 @@ def _debye_resolved_mesh(case, comm):
         # a charged matrix meets the uncharged reservoir in a Donnan layer at the top
         top = case.separator is not None and case.separator.fixed_charge != 0
         columns, rows = layered_cell_size(geom, lam, refine_top=top)
-        if 2 * columns * rows > MAX_CELLS:
+        per = 2 if geom.dimension == 2 else 6  # triangles or tetrahedra per column and row
+        if per * columns * rows > MAX_CELLS:
             raise CaseError(
                 "geometry.mesh.electrode_size",
-                f"the Debye-layer mesh would have {columns} x {rows} x 2 = "
-                f"{2 * columns * rows:.3g} triangles (limit {MAX_CELLS:.2g})",
+                f"the Debye-layer mesh would have {columns} columns x {rows} rows x {per} = "
+                f"{per * columns * rows:.3g} cells (limit {MAX_CELLS:.2g})",
                 geom.electrode_size,
-                f">= {geom.width * rows * 2 / MAX_CELLS * 1e6:.3g} um (the column width)",
+                "a larger electrode_size (the column width along the Li)",
             )
         return layered_interface_cell(geom, comm, lam, refine_top=top)
     return build_geometry_mesh(_debye_resolved_geometry(case), comm)

@@ -95,3 +95,49 @@ def test_poisson_agrees_with_electroneutral_at_half_c(tmp_path, name):
         cv[charge] = json.loads((out / "metrics.json").read_text())["i_cv"]
     assert cv["electroneutral"] > 0.0
     assert abs(cv["poisson"] - cv["electroneutral"]) < 0.10 * cv["electroneutral"], cv
+
+
+DILUTE_3D = {
+    "geometry.dimension": "3",
+    "geometry.depth": "0.1 um",
+    "geometry.mesh.electrode_size": "50 nm",
+}
+
+
+def test_layered_mesh_3d():
+    """3D: the same boundary layer over an x-z grid of columns (tetrahedra), the electrode
+    nodes on y = h(x, z), lambda_D / 5 normal to the Li."""
+    case = load_case(ROOT / "cases/examples/poisson_dilute.toml", DILUTE_3D)
+    geom = CellGeometry.from_case(case)
+    bundle, _, _ = build_problem(case, MPI.COMM_SELF)
+    lam = debye_length(1.0, 20.0, 298.15)
+    columns, rows = layered_cell_size(geom, lam)
+    assert bundle.n_cells == 6 * columns * rows
+    assert columns == 10 * 2  # 0.5 um x 0.1 um in 50 nm columns
+    mesh = bundle.mesh
+    mesh.topology.create_connectivity(2, 0)
+    f2v = mesh.topology.connectivity(2, 0)
+    facets = bundle.facet_tags.find(bundle.markers["electrode"])
+    verts = np.unique(np.concatenate([f2v.links(f) for f in facets]))
+    x = mesh.geometry.x[verts]
+    h = profile_function(geom)
+    assert np.max(np.abs(x[:, 1] - h(x[:, 0], x[:, 2]))) < 1e-12 * geom.height
+    assert np.ptp(x[:, 1]) > 0.03e-6  # the sine surface (amplitude 0.02 um) is there
+    assert normal_element_size(mesh, bundle.facet_tags, [1]) <= lam / 5.0 * (1 + 1e-9)
+
+
+def test_poisson_3d_serial_and_parallel(tmp_path):
+    out = {}
+    for ranks in (1, 2):
+        folder = tmp_path / f"r{ranks}"
+        args = ["run", str(ROOT / "cases/examples/poisson_dilute.toml"), "--out", str(folder)]
+        args += ["--quiet", "--set", "time.end=0.2 ms"]
+        for key, value in DILUTE_3D.items():
+            args += ["--set", f"{key}={value}"]
+        proc = run_cli(*args, ranks=ranks)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        out[ranks] = json.loads((folder / "metrics.json").read_text())
+    assert out[1]["current_mean_fe"] == pytest.approx(0.1, rel=1e-8)  # 0.01 mA/cm^2
+    assert abs(out[1]["mass_balance_error"]) < 1e-8
+    keys = ["i_mean", "i_cv", "c_surface_min", "cell_potential"]
+    assert_close_dicts(out[1], out[2], rtol=1e-7, keys=keys)
