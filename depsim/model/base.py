@@ -135,9 +135,7 @@ class TransportProblemBase:
         in space and carried by a moving mesh is reproduced exactly by the discrete ALE
         derivative (tested: interior mesh motion through a steady profile).
         """
-        from depsim.deposition.vertices import vector_p1
-
-        V = vector_p1(self.mesh)
+        V = fem.functionspace(self.mesh, ("Lagrange", 1, (self.mesh.geometry.dim,)))  # vector P1
         self.mesh_displacement = fem.Function(V, name="mesh_displacement")
         self.mesh_displacement_prev = fem.Function(V, name="mesh_displacement_prev")
         L0 = self.scales.length
