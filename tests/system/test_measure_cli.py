@@ -8,24 +8,18 @@ from __future__ import annotations
 import csv
 import json
 import math
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import assert_close_dicts, run_cli
 
-CASE = """
-[geometry]
-height = "8 um"
-[electrolyte]
-concentration = "1000 mol/m^3"
-[separator]
-transference_number = 0.4
-conductivity = "1 mS/cm"
-porosity = 0.5
-[electrode]
-kinetics = "butler-volmer"
-exchange_current_density = "64 mA/cm^2"
-"""
+# the lab's test electrolyte without its double layer (the lab then assumes one)
+CASE = (
+    (Path(__file__).parents[1] / "verification" / "lab_binary.toml")
+    .read_text()
+    .replace('double_layer_capacitance = "20 uF/cm^2"\n', "")
+)
 FIGURES = ("nyquist", "bode", "chronoamperogram", "tafel", "chronopotentiogram")
 
 

@@ -18,6 +18,7 @@ Serial here; ``test_virtual_lab_mpi.py`` repeats the lab under ``mpirun -n 2``.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,20 +29,7 @@ from depsim.physics import polarisation as pol
 from depsim.physics.constants import FARADAY, GAS_CONSTANT, thermal_voltage
 from depsim.physics.separator import donnan_transference_number
 
-CASE = """
-[geometry]
-height = "8 um"
-[electrolyte]
-concentration = "1000 mol/m^3"
-[separator]
-transference_number = 0.4
-conductivity = "1 mS/cm"
-porosity = 0.5
-[electrode]
-kinetics = "butler-volmer"
-exchange_current_density = "64 mA/cm^2"
-double_layer_capacitance = "20 uF/cm^2"
-"""
+CASE = Path(__file__).with_name("lab_binary.toml").read_text()
 L, KAPPA, T_PLUS, EPS, C0, I0, C_DL, T = 8e-6, 0.1, 0.4, 0.5, 1000.0, 640.0, 0.2, 298.15
 BASE = KAPPA * GAS_CONSTANT * T / (FARADAY**2 * C0)
 D_PLUS, D_MINUS = T_PLUS * BASE, (1.0 - T_PLUS) * BASE

@@ -11,20 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-CASE = """
-[geometry]
-height = "8 um"
-[electrolyte]
-concentration = "1000 mol/m^3"
-[separator]
-transference_number = 0.4
-conductivity = "1 mS/cm"
-porosity = 0.5
-[electrode]
-kinetics = "butler-volmer"
-exchange_current_density = "64 mA/cm^2"
-double_layer_capacitance = "20 uF/cm^2"
-"""
+CASE = Path(__file__).with_name("lab_binary.toml").read_text()
 
 
 def _numbers(d: dict, prefix: str = "") -> dict:
