@@ -11,7 +11,10 @@ iteration and two back-substitutions (J x1 = F, J x2 = b), then dV = (G - r.x1)/
 dU = x1 - x2 dV. This is the full Newton step of the coupled system (quadratic convergence),
 at the cost of one extra triangular solve. Without the global unknown it is plain Newton.
 With an iterative linear solver (``linear="iterative"``, :mod:`depsim.solver.linear`) the two
-solves are two Krylov solves with one preconditioner set-up per Jacobian.
+solves are Krylov solves with one preconditioner set-up per Jacobian; in time steps the border
+(r, b, d and x2 = J^-1 b) is kept with a kept Jacobian (one solve per iteration), and the
+Krylov tolerance and the preconditioner's refresh follow :mod:`depsim.solver.krylov`
+(inexact Newton).
 
 Two kinds of solve (docs/solver.md):
 
@@ -45,8 +48,11 @@ from dataclasses import dataclass
 import dolfinx.fem.petsc as fem_petsc
 import numpy as np
 from dolfinx import la
+from mpi4py import MPI
 from petsc4py import PETSc
 
+from depsim.solver.assembly import NewtonAssembly, fem_petsc_assemble_matrix
+from depsim.solver.krylov import KrylovPolicy
 from depsim.solver.linear import (
     LINEAR_SOLVERS,
     BlockSchurPreconditioner,
@@ -81,7 +87,7 @@ class NewtonReport:
         return self.residual / self.initial_residual if self.initial_residual else 0.0
 
 
-class BorderedNewton:
+class BorderedNewton(NewtonAssembly):
     """Newton solver for :class:`depsim.solver.problem.ElectroneutralProblem`-like problems.
 
     The problem must provide ``U`` (Function), ``residual`` and ``jacobian`` (compiled forms),
@@ -143,51 +149,40 @@ class BorderedNewton:
             opts[f"{prefix}{k}"] = v
         self.ksp.setFromOptions()
         self.block_pc = None
-        if self.linear == "iterative" and self.ksp.getPC().getType() == "fieldsplit":
-            self.block_pc = BlockSchurPreconditioner(pb, self.ksp)
+        self.krylov: KrylovPolicy | None = None
+        if self.linear == "iterative":
+            if self.ksp.getPC().getType() == "fieldsplit":
+                self.block_pc = BlockSchurPreconditioner(pb, self.ksp)
+            # inexact Newton unless the user fixed the Krylov tolerance
+            self.krylov = KrylovPolicy(self.ksp, inexact="ksp_rtol" not in (petsc_options or {}))
+        #: keep the border (r, b, d and x2 = J^-1 b) with the kept Jacobian: one Krylov solve
+        #: per modified-Newton iteration instead of two (iterative solvers only)
+        self.freeze_border = self.krylov is not None
         self._prefix = prefix
         self.total_iterations = 0
         self.total_linear_iterations = 0
         self.total_factorisations = 0
+        self.total_linear_solves = 0
         self.reuse_jacobian = reuse_jacobian
         self._A_key = None
-
-    # ------------------------------------------------------------------------------------------
-    def _assemble_F(self) -> None:
-        pb = self.problem
-        with self.F.localForm() as loc:
-            loc.set(0.0)
-        fem_petsc.assemble_vector(self.F, pb.residual)
-        self._x_from_U()
-        fem_petsc.apply_lifting(self.F, [pb.jacobian], bcs=[pb.bcs], x0=[self.x], alpha=-1.0)
-        self.F.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        fem_petsc.set_bc(self.F, pb.bcs, x0=self.x, alpha=-1.0)
-
-    def _x_from_U(self) -> None:
-        n = self.problem.W.dofmap.index_map.size_local * self.problem.W.dofmap.index_map_bs
-        self.x.array[:] = self.problem.U.x.array[:n]
-
-    def _assemble_constraint(self) -> float:
-        pb = self.problem
-        con = pb.constraint
-        G = pb.comm.allreduce(_assemble_scalar(con.G), op=_sum()) + float(pb.i_app_hat.value)
-        for vec, form in ((self.r, con.r), (self.b, con.b)):
-            with vec.localForm() as loc:
-                loc.set(0.0)
-            fem_petsc.assemble_vector(vec, form)
-            vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        # Dirichlet rows are fixed: no coupling there
-        fem_petsc.set_bc(self.b, pb.bcs, alpha=0.0)
-        fem_petsc.set_bc(self.r, pb.bcs, alpha=0.0)
-        self._d = pb.comm.allreduce(_assemble_scalar(con.d), op=_sum())
-        return G
 
     def _linear_solve(self, rhs, out) -> int:
         self.ksp.solve(rhs, out)
         reason = self.ksp.getConvergedReason()
         if reason < 0:
             raise NewtonDivergence(f"linear solver failed (KSP reason {reason})")
+        self.total_linear_solves += 1
         return self.ksp.getIterationNumber()
+
+    def _krylov_solve(self, rhs, out, rtol: float | None = None) -> int:
+        """Solve J out = rhs; with an iterative solver to the relative tolerance ``rtol``
+        (None: the KSP's own), recording the Krylov rate for the refresh rule."""
+        if self.krylov is None:
+            return self._linear_solve(rhs, out)
+        self.krylov.set_tolerance(self.krylov.default_rtol if rtol is None else rtol)
+        its = self._linear_solve(rhs, out)
+        self.krylov.record(rhs.norm())
+        return its
 
     # ------------------------------------------------------------------------------------------
     def _jacobian_key(self) -> tuple:
@@ -228,7 +223,7 @@ class BorderedNewton:
             return self._iterate(refresh_first=True, full=True)
         key = self._jacobian_key()
         stale = self._A_key is None or key != self._A_key or not self.reuse_jacobian
-        stale = bool(pb.comm.allreduce(stale, op=_lor()))  # collective decision
+        stale = bool(pb.comm.allreduce(stale, op=MPI.LOR))  # collective decision
         if stale:
             return self._iterate(refresh_first=True, full=False)
         U0 = pb.U.x.array.copy()
@@ -255,7 +250,11 @@ class BorderedNewton:
         for it in range(self.max_it + 1):
             self._assemble_F()
             Fn = self.F.norm()
-            G = self._assemble_constraint() if has_global else 0.0
+            frozen = self.freeze_border and not full
+            if has_global:
+                G = self._constraint_value() if frozen else self._assemble_constraint()
+            else:
+                G = 0.0
             if not np.isfinite(Fn) or not np.isfinite(G):
                 raise NewtonDivergence(f"non-finite residual at Newton iteration {it}")
             history.append(Fn)
@@ -282,19 +281,26 @@ class BorderedNewton:
                 or not self.reuse_jacobian
                 or (it == 0 and refresh_first)
                 or (F_prev is not None and Fn * self.refresh_factor > F_prev)
+                or (self.krylov is not None and self.krylov.stale)
             )
             if refresh:
                 fem_petsc_assemble_matrix(self.A, pb.jacobian, pb.bcs)
                 if self.block_pc is not None:
                     self.block_pc.update(self.A)
+                if self.krylov is not None:
+                    self.krylov.set_up()
                 self.ksp.setOperators(self.A)
                 self._A_key = self._jacobian_key()
                 factorisations += 1
             F_prev = Fn
-            lin_its += self._linear_solve(self.F, self.x1)
+            rtol = self.krylov.tolerance(Fn, F_tol, not full) if self.krylov else None
+            lin_its += self._krylov_solve(self.F, self.x1, rtol)
             dV = 0.0
             if has_global:
-                lin_its += self._linear_solve(self.b, self.x2)
+                if refresh or not frozen:  # else x2, r, b, d as at the last refresh
+                    if frozen:  # the border of the new Jacobian, kept with it
+                        self._assemble_border()
+                    lin_its += self._krylov_solve(self.b, self.x2, None if frozen else rtol)
                 denom = self._d - self.r.dot(self.x2)
                 if denom == 0.0 or not np.isfinite(denom):
                     raise NewtonDivergence("singular bordered system")
@@ -361,35 +367,12 @@ class BorderedNewton:
             obj.destroy()
 
 
-def fem_petsc_assemble_matrix(A, form, bcs) -> None:
-    A.zeroEntries()
-    fem_petsc.assemble_matrix(A, form, bcs=bcs)
-    A.assemble()
-
-
-def _assemble_scalar(form) -> float:
-    import dolfinx.fem as fem
-
-    return fem.assemble_scalar(form)
-
-
-def _sum():
-    from mpi4py import MPI
-
-    return MPI.SUM
-
-
-def _lor():
-    from mpi4py import MPI
-
-    return MPI.LOR
-
-
 __all__ = [
     "LINEAR_SOLVERS",
     "BorderedNewton",
     "NewtonDivergence",
     "NewtonReport",
     "la",
+    "fem_petsc_assemble_matrix",
     "linear_solver_options",
 ]
