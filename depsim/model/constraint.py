@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import dolfinx.fem as fem
 import ufl
 
+from depsim.model.quadrature import compile_form
+
 __all__ = ["GlobalConstraint", "current_forms", "ion_source"]
 
 
@@ -63,8 +65,8 @@ def current_forms(pb, current, tests):
     A_hat = pb._constant(pb.projected_area * L0 ** (-(tdim - 1)))
     as_, ds_e = pb.area_scale, pb.ds(current.marker)
     G = (current.total / A_hat) * as_ * ds_e
-    G_current = fem.form(G)
-    G_faradaic = fem.form((current.faradaic / A_hat) * as_ * ds_e) if pb.double_layer else None
+    G_current = compile_form(G)
+    G_faradaic = compile_form((current.faradaic / A_hat) * as_ * ds_e) if pb.double_layer else None
     if not pb.galvanostatic:
         return None, G_current, G_faradaic
     b_terms = []
@@ -80,8 +82,8 @@ def current_forms(pb, current, tests):
     di_dpsis = ufl.diff(current.total, current.psi_s)
     constraint = GlobalConstraint(
         G=G_current,
-        r=fem.form(ufl.derivative(G, pb.U, ufl.TestFunction(pb.W))),
-        b=fem.form(b * as_ * ds_e),
-        d=fem.form(-(di_dpsis / A_hat) * as_ * ds_e),
+        r=compile_form(ufl.derivative(G, pb.U, ufl.TestFunction(pb.W))),
+        b=compile_form(b * as_ * ds_e),
+        d=compile_form(-(di_dpsis / A_hat) * as_ * ds_e),
     )
     return constraint, G_current, G_faradaic

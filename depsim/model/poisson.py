@@ -28,6 +28,7 @@ import ufl
 from depsim.geometry import debye as debye_mesh
 from depsim.geometry.charged_facets import classify_charged_facets
 from depsim.model.charge import ChargeModel, Equation, Species
+from depsim.model.quadrature import compile_form
 from depsim.physics import poisson as pnp
 from depsim.physics import steric
 from depsim.physics.electrolyte import debye_length
@@ -190,8 +191,8 @@ class PoissonCharge(ChargeModel):
         pb.u_plus_dofs, pb.u_minus_dofs = (
             np.asarray(pb.W.sub(i).collapse()[1], dtype=np.int32).reshape(-1) for i in (0, 1)
         )
-        pb._cation_form = fem.form(pb.porosity * pb.c_plus_expr * pb.vol_scale * pb.dx)
-        pb._charge_form = fem.form(pb.rho_hat * pb.vol_scale * pb.dx)
+        pb._cation_form = compile_form(pb.porosity * pb.c_plus_expr * pb.vol_scale * pb.dx)
+        pb._charge_form = compile_form(pb.rho_hat * pb.vol_scale * pb.dx)
         pb.elements_per_debye = debye_mesh.check_mesh_resolution(
             pb.mesh,
             pb.facet_tags,

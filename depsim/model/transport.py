@@ -46,6 +46,7 @@ from depsim.model.boundaries import Reservoir
 from depsim.model.charge import ChargeModel
 from depsim.model.constraint import current_forms, ion_source
 from depsim.model.electrode import CounterLi, LiElectrode, reaction_current
+from depsim.model.quadrature import compile_form
 from depsim.model.regions import region_coefficients
 from depsim.physics import nernst_planck
 from depsim.physics.sites import exchange_current_factor_profile
@@ -176,7 +177,7 @@ class CellProblem(TransportProblemBase):
         )[0]
 
         # --- diagnostics (compiled once) ----------------------------------------------------------
-        self._salt_form = fem.form(self.porosity * self.salt_expr * self.vol_scale * self.dx)
+        self._salt_form = compile_form(self.porosity * self.salt_expr * self.vol_scale * self.dx)
         one = const(1.0)
         ds_e = self.ds(self.markers["electrode"])
         self._electrode_measure = self._assemble(fem.form(one * self.area_scale * ds_e))
@@ -238,8 +239,8 @@ class CellProblem(TransportProblemBase):
         for form in algebraic:
             F = F + form
         self.F_ufl = F
-        self.residual = fem.form(F)
-        self.jacobian = fem.form(ufl.derivative(F, self.U, ufl.TrialFunction(self.W)))
+        self.residual = compile_form(F)
+        self.jacobian = compile_form(ufl.derivative(F, self.U, ufl.TrialFunction(self.W)))
 
     def add_terms(self, **terms) -> None:
         """Add UFL terms (tested with ``self.test_functions``) to the named equations of the
