@@ -6,7 +6,8 @@ initial-state solve, ``--warmup`` steps and ``--steps`` measured fixed BDF2 step
 one row (rank 0):
 
 - DOFs of the transport problem (the mixed space), cells;
-- s/step: median wall time of a measured step (slowest rank), everything ``advance`` does;
+- s/step: median wall time of a measured step (slowest rank), everything ``advance`` does,
+  and the mean (which carries the preconditioner set-ups of the measured steps);
 - Newton iterations per step, Krylov iterations per step and per linear solve (the bordered
   galvanostatic system makes two solves per Newton iteration), preconditioner set-ups;
 - peak memory: the sum over ranks of each process's peak resident set (``ru_maxrss``), mesh
@@ -26,7 +27,8 @@ Run::
     .venv/bin/mpirun -n 2 .venv/bin/python benchmarks/bench_scale.py --scenario paper --dim 3
     .venv/bin/python benchmarks/bench_scale.py --scenario rough --dim 3 --levels 0 --linear mumps
 
-``--csv FILE`` appends the rows (with the date and load average); ``--scale F`` multiplies
+``--csv FILE`` appends the rows (with the date, load average and ``--series`` label: rows of
+one label form one line of the plot); ``--scale F`` multiplies
 the base mesh sizes; ``--plot CSV PNG`` draws time per step and peak memory against DOFs
 (log-log) from a CSV of rows and exits::
 
@@ -189,12 +191,21 @@ def bench(args, comm, level: int) -> dict:
     t0 = time.perf_counter()
     init = sim.initialise()
     t_init = time.perf_counter() - t0
+    if args.verbose and comm.rank == 0:
+        print(f"#   build {t_build:.3g} s, initial state {t_init:.3g} s", flush=True)
     init_lin = counts["its"] / max(counts["solves"], 1)
     rows: list[dict] = []
     clock = {"t0": 0.0}
 
     def on_step(info) -> None:
         wall = comm.allreduce(time.perf_counter() - clock["t0"], op=MPI.MAX)
+        if args.verbose and comm.rank == 0:
+            print(
+                f"#   step {info.step}: {wall:.3g} s, Newton {info.iterations}, Krylov "
+                f"{counts['its']} in {counts['solves']} solves, "
+                f"set-ups {newton.total_factorisations - setups[0]}",
+                flush=True,
+            )
         if info.step > args.warmup:
             rows.append(
                 {"wall": wall, "newton": info.iterations, **counts, "setups": newton_setups()}
@@ -232,6 +243,7 @@ def bench(args, comm, level: int) -> dict:
         "cells": bundle.n_cells,
         "dofs": W.dofmap.index_map.size_global * W.dofmap.index_map_bs,
         "s_per_step": t_step,
+        "s_per_step_mean": statistics.fmean(r["wall"] for r in rows),
         "newton_per_step": newton_its / len(rows),
         "krylov_per_step": its / len(rows),
         "krylov_per_solve": its / max(solves, 1),
@@ -242,6 +254,7 @@ def bench(args, comm, level: int) -> dict:
         "peak_mb": mem,
         "poisson_s": baseline,
         "ratio": t_step / baseline,
+        "ratio_mean": statistics.fmean(r["wall"] for r in rows) / baseline,
         "build_s": t_build,
         "init_s": t_init,
     }
@@ -256,6 +269,7 @@ COLUMNS = (
     ("ranks", "{}"),
     ("dofs", "{:,}"),
     ("s_per_step", "{:.3g}"),
+    ("s_per_step_mean", "{:.3g}"),
     ("newton_per_step", "{:.2f}"),
     ("krylov_per_newton", "{:.1f}"),
     ("krylov_per_solve", "{:.1f}"),
@@ -264,7 +278,20 @@ COLUMNS = (
     ("peak_mb", "{:.0f}"),
     ("poisson_s", "{:.3g}"),
     ("ratio", "{:.2f}"),
+    ("ratio_mean", "{:.2f}"),
 )
+
+
+def append_row(path: Path, row: dict) -> None:
+    """Append ``row`` to the CSV ``path``; the columns are the union of the file's and the
+    row's (older rows get empty cells for newer columns)."""
+    rows = list(csv.DictReader(path.open())) if path.exists() else []
+    fields = list(rows[0]) if rows else []
+    fields += [k for k in row if k not in fields]
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields, restval="")
+        w.writeheader()
+        w.writerows([*rows, row])
 
 
 def plot(csv_path: Path, png: Path) -> None:
@@ -278,15 +305,19 @@ def plot(csv_path: Path, png: Path) -> None:
     rows = list(csv.DictReader(csv_path.open()))
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        key = (r["scenario"], r["dim"], r["linear"], r["ranks"])
+        key = (r.get("series") or r["scenario"], r["dim"], r["linear"], r["ranks"])
         groups.setdefault(key, []).append(r)
-    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(12, 5))
+    colours = plt.get_cmap("tab20").colors
+    for ax in (ax_t, ax_m):
+        ax.set_prop_cycle(color=colours)
     for (scen, dim, lin, ranks), rs in sorted(groups.items()):
         rs = sorted(rs, key=lambda r: int(r["dofs"]))
         n = [int(r["dofs"]) for r in rs]
         style = "-" if lin == "iterative" else "--"
         marker = "o" if ranks == "1" else "s"
-        label = f"{scen} {dim}D {lin} {ranks} rank{'s' if ranks != '1' else ''}"
+        where = scen if "D" in scen else f"{scen} {dim}D"
+        label = f"{where} {lin} {ranks} rank{'s' if ranks != '1' else ''}"
         ax_t.loglog(n, [float(r["s_per_step"]) for r in rs], style, marker=marker, label=label)
         ax_m.loglog(n, [float(r["peak_mb"]) for r in rs], style, marker=marker, label=label)
     for ax, ylabel in ((ax_t, "time per step [s]"), (ax_m, "peak memory, all ranks [MB]")):
@@ -312,6 +343,8 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--poisson-repeats", type=int, default=3)
     p.add_argument("--csv", type=Path, default=None)
+    p.add_argument("--series", default="", help="label of the rows in the CSV and the plot")
+    p.add_argument("--verbose", action="store_true", help="print a line per step (rank 0)")
     p.add_argument("--log-view", action="store_true", help="print PETSc's -log_view at the end")
     p.add_argument("--plot", nargs=2, type=Path, metavar=("CSV", "PNG"), default=None)
     args = p.parse_args()
@@ -332,12 +365,7 @@ def main() -> None:
             cells = " | ".join(fmt.format(row[c]) for c, fmt in COLUMNS)
             print(f"| {args.scenario} | {cells} |", flush=True)
             if args.csv is not None:
-                new = not args.csv.exists()
-                with args.csv.open("a", newline="") as fh:
-                    w = csv.DictWriter(fh, fieldnames=list(row))
-                    if new:
-                        w.writeheader()
-                    w.writerow(row)
+                append_row(args.csv, {**row, "series": args.series})
     if args.log_view:
         PETSc.Log.view()
 
