@@ -136,6 +136,9 @@ def test_linear_stability_converges_in_time():
 
 
 # --- remeshing -----------------------------------------------------------------------------------
+# slow (43 s: three 3D runs, one on a twice finer mesh); the 3D remeshing path stays in the
+# default suite through test_deposition_parallel[remesh_consistency] (3D, serial against 2 ranks)
+@pytest.mark.slow
 def test_remeshing_consistency_3d():
     """3D (sine, one period in x and z, electrode elements 0.25 um): a run remeshed half way
     against the same run without remeshing and a finer one (0.125 um) without: the deposit
