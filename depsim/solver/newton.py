@@ -174,14 +174,17 @@ class BorderedNewton(NewtonAssembly):
         self.total_linear_solves += 1
         return self.ksp.getIterationNumber()
 
-    def _krylov_solve(self, rhs, out, rtol: float | None = None) -> int:
+    def _krylov_solve(
+        self, rhs, out, rtol: float | None = None, rhs_norm: float | None = None
+    ) -> int:
         """Solve J out = rhs; with an iterative solver to the relative tolerance ``rtol``
-        (None: the KSP's own), recording the Krylov rate for the refresh rule."""
+        (None: the KSP's own), recording the Krylov rate for the refresh rule (``rhs_norm``:
+        ||rhs||_2 when already known)."""
         if self.krylov is None:
             return self._linear_solve(rhs, out)
         self.krylov.set_tolerance(self.krylov.default_rtol if rtol is None else rtol)
         its = self._linear_solve(rhs, out)
-        self.krylov.record(rhs.norm())
+        self.krylov.record(rhs.norm() if rhs_norm is None else rhs_norm)
         return its
 
     # ------------------------------------------------------------------------------------------
@@ -294,7 +297,7 @@ class BorderedNewton(NewtonAssembly):
                 factorisations += 1
             F_prev = Fn
             rtol = self.krylov.tolerance(Fn, F_tol, not full) if self.krylov else None
-            lin_its += self._krylov_solve(self.F, self.x1, rtol)
+            lin_its += self._krylov_solve(self.F, self.x1, rtol, rhs_norm=Fn)
             dV = 0.0
             if has_global:
                 if refresh or not frozen:  # else x2, r, b, d as at the last refresh
