@@ -15,7 +15,8 @@ one row (rank 0):
 - the Poisson baseline: one scalar P1 Poisson solve on the same mesh and ranks
   (-div grad phi = 1, phi = 0 on the top, CG + GAMG, rtol 1e-8), assembly of A and b and the
   preconditioner set-up included (the forms compiled once, outside the timing), median of
-  ``--poisson-repeats``; and the ratio s/step / baseline.
+  ``--poisson-repeats``, and its CG iterations (how GAMG itself scales on the mesh: the
+  reference for the Krylov counts); and the ratio s/step / baseline.
 
 Scenarios (``--scenario``): ``paper`` (cases/paper/pia.toml), ``separator`` (the paper cell
 with a 2 um separator layer of fixed charge on the Li), ``poisson``
@@ -115,13 +116,17 @@ def scenario_case(name: str, dim: int, level: int, scale: float, linear: str, dt
     if name == "poisson" and dim == 3:  # a larger Debye length (486 nm) to be affordable in 3D
         overrides["electrolyte.concentration"] = "1e-4 mol/m^3"
         overrides["geometry.depth"] = "0.5 um"
+        # the case's 0.01 mA/cm^2 is 20x the limiting current 2 F D c0 / H = 4.6e-4 mA/cm^2 at
+        # this c0 (D = 1.2e-10 m^2/s, H = 0.5 um): Sand's stop after 4 us. A fifth of it:
+        overrides["operation.current_density"] = "1e-4 mA/cm^2"
     if dim == 3 and name in ("paper", "separator"):
         overrides["geometry.depth"] = "10 um"
     return load_case(path, overrides)
 
 
-def poisson_baseline(mesh, facet_tags, top: int, repeats: int) -> float:
-    """Median wall time [s] of one scalar P1 Poisson solve (assembly + GAMG set-up + CG)."""
+def poisson_baseline(mesh, facet_tags, top: int, repeats: int) -> tuple[float, int]:
+    """Median wall time [s] of one scalar P1 Poisson solve (assembly + GAMG set-up + CG), and
+    its CG iterations (GAMG's own scaling on this mesh: the reference for the Krylov counts)."""
     comm = mesh.comm
     V = fem.functionspace(mesh, ("Lagrange", 1))
     u, v = ufl.TrialFunction(V), ufl.TestFunction(V)
@@ -150,9 +155,10 @@ def poisson_baseline(mesh, facet_tags, top: int, repeats: int) -> float:
         if ksp.getConvergedReason() <= 0:
             raise RuntimeError("Poisson baseline did not converge")
         times.append(comm.allreduce(time.perf_counter() - t0, op=MPI.MAX))
+        its = ksp.getIterationNumber()
         for obj in (ksp, A, b):
             obj.destroy()
-    return statistics.median(times[1:])
+    return statistics.median(times[1:]), its
 
 
 def peak_memory_mb(comm) -> float:
@@ -225,7 +231,9 @@ def bench(args, comm, level: int) -> dict:
     clock["t0"] = time.perf_counter()
     sim.advance(sim.t + (args.warmup + args.steps) * dt, on_step=on_step)
     top = problem.markers["top"]
-    baseline = poisson_baseline(problem.mesh, problem.facet_tags, top, args.poisson_repeats)
+    baseline, poisson_its = poisson_baseline(
+        problem.mesh, problem.facet_tags, top, args.poisson_repeats
+    )
     mem = peak_memory_mb(comm)
     W = problem.W
     solves = sum(r["solves"] for r in rows)
@@ -253,6 +261,7 @@ def bench(args, comm, level: int) -> dict:
         "init_krylov_per_solve": init_lin,
         "peak_mb": mem,
         "poisson_s": baseline,
+        "poisson_its": poisson_its,
         "ratio": t_step / baseline,
         "ratio_mean": statistics.fmean(r["wall"] for r in rows) / baseline,
         "build_s": t_build,
@@ -277,6 +286,7 @@ COLUMNS = (
     ("init_krylov_per_solve", "{:.1f}"),
     ("peak_mb", "{:.0f}"),
     ("poisson_s", "{:.3g}"),
+    ("poisson_its", "{}"),
     ("ratio", "{:.2f}"),
     ("ratio_mean", "{:.2f}"),
 )
@@ -295,8 +305,9 @@ def append_row(path: Path, row: dict) -> None:
 
 
 def plot(csv_path: Path, png: Path) -> None:
-    """Log-log plot of s/step and peak memory against DOFs, one line per
-    (scenario, dim, linear, ranks), from the rows of ``csv_path``."""
+    """Log-log plots of s/step and peak memory against DOFs, and Krylov iterations per Newton
+    iteration of the iterative rows, one line per (series or scenario, dim, linear, ranks),
+    from the rows of ``csv_path``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -307,27 +318,39 @@ def plot(csv_path: Path, png: Path) -> None:
     for r in rows:
         key = (r.get("series") or r["scenario"], r["dim"], r["linear"], r["ranks"])
         groups.setdefault(key, []).append(r)
-    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(12, 5))
-    colours = plt.get_cmap("tab20").colors
-    for ax in (ax_t, ax_m):
-        ax.set_prop_cycle(color=colours)
-    for (scen, dim, lin, ranks), rs in sorted(groups.items()):
+    fig, axes = plt.subplots(1, 3, figsize=(16, 6.5))
+    ax_t, ax_m, ax_k = axes
+    cmap = plt.get_cmap("tab20").colors + plt.get_cmap("tab20b").colors
+    for k, ((scen, dim, lin, ranks), rs) in enumerate(sorted(groups.items())):
         rs = sorted(rs, key=lambda r: int(r["dofs"]))
         n = [int(r["dofs"]) for r in rs]
-        style = "-" if lin == "iterative" else "--"
-        marker = "o" if ranks == "1" else "s"
+        style = dict(
+            ls="-" if lin == "iterative" else "--",
+            marker="o" if ranks == "1" else "s",
+            color=cmap[k % len(cmap)],
+        )
         where = scen if "D" in scen else f"{scen} {dim}D"
         label = f"{where} {lin} {ranks} rank{'s' if ranks != '1' else ''}"
-        ax_t.loglog(n, [float(r["s_per_step"]) for r in rs], style, marker=marker, label=label)
-        ax_m.loglog(n, [float(r["peak_mb"]) for r in rs], style, marker=marker, label=label)
-    for ax, ylabel in ((ax_t, "time per step [s]"), (ax_m, "peak memory, all ranks [MB]")):
+        ax_t.loglog(n, [float(r["s_per_step"]) for r in rs], label=label, **style)
+        ax_m.loglog(n, [float(r["peak_mb"]) for r in rs], **style)
+        its = [(m, r.get("krylov_per_newton")) for m, r in zip(n, rs, strict=True)]
+        its = [(m, float(v)) for m, v in its if lin == "iterative" and v]
+        if its:
+            ax_k.semilogx(*zip(*its, strict=True), **style)
+    labels = (
+        (ax_t, "time per step [s]"),
+        (ax_m, "peak memory, all ranks [MB]"),
+        (ax_k, "Krylov iterations per Newton iteration"),
+    )
+    for ax, ylabel in labels:
         ax.set_xlabel("transport DOFs")
         ax.set_ylabel(ylabel)
         ax.grid(True, which="both", alpha=0.3)
     ax_m.axhline(8192, color="k", lw=0.8, ls=":")
-    ax_t.legend(fontsize=6, ncol=1)
-    fig.tight_layout()
-    fig.savefig(png, dpi=130)
+    ax_k.set_ylim(bottom=0)
+    fig.legend(loc="lower center", ncol=4, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.2, 1, 1))
+    fig.savefig(png, dpi=120)
 
 
 def main() -> None:

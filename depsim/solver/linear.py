@@ -22,11 +22,13 @@
   dt): S is the anion conduction 2 d- c K of the electroneutral model (the exact Schur
   complement of the stationary block) and the screened Poisson operator kappa K + (c+ + c-) M
   of the Poisson model (the Debye-Hueckel linearisation). Both are scalar elliptic operators
-  where GAMG is mesh-independent, and the preconditioned operator's spectrum is bounded
-  independently of h, so the Krylov iterations stay bounded under refinement. Both blocks have
-  rows scaled alike (every flux is proportional to c = e^u), so no extra scaling of the
-  log-concentration against the potential unknowns is needed: the Schur design handles the
-  kappa-scaled Poisson rows.
+  where GAMG is close to mesh-independent, and with exact block solves the preconditioned
+  operator's spectrum is bounded independently of h (measured: 5 iterations from 0.5k to
+  240k DOFs on a charged 3D cell); with one GAMG V-cycle per block the Krylov iterations grow
+  as far as GAMG's own do (its strength threshold by dimension: :data:`GAMG_THRESHOLD`).
+  Both blocks have rows scaled alike (every flux is proportional to c = e^u), so no extra
+  scaling of the log-concentration against the potential unknowns is needed: the Schur design
+  handles the kappa-scaled Poisson rows.
 - ``"auto"`` (the default): LU below :data:`AUTO_CROSSOVER` global DOFs (by dimension; the
   crossover measured in benchmarks/README.md), ``"iterative"`` above.
 - ``"gamg"``, ``"fieldsplit"``: the old plain GMRES + GAMG options, kept for compatibility.
@@ -52,6 +54,7 @@ log = logging.getLogger("depsim")
 
 __all__ = [
     "AUTO_CROSSOVER",
+    "GAMG_THRESHOLD",
     "LINEAR_SOLVERS",
     "BlockSchurPreconditioner",
     "iterative_options",
@@ -76,13 +79,19 @@ MESH_MOTION_CROSSOVER = AUTO_CROSSOVER
 #: names of potential-like fields (else the last field of W is taken)
 POTENTIAL_FIELDS = ("psi", "chi", "phi")
 
+#: GAMG's strength threshold by mesh dimension: couplings |a_ij| / sqrt(a_ii a_jj) below it
+#: are dropped when aggregating. 2D: 0.1 for the anisotropic boundary-layer elements of the
+#: Debye meshes (Poisson mode: 28.6 -> 14.6 iterations; the paper cell unchanged). 3D: a P1
+#: tetrahedral node has ~14 neighbours against ~6 in 2D, so its normalised couplings are
+#: smaller and 0.1 drops genuine ones: the aggregates fragment, the hierarchy deepens (8
+#: levels at 240k DOFs) and the iterations grow under refinement (the charged separator cell:
+#: 6 -> 15 per solve over four refinements, 10 with 0.05; benchmarks/README.md).
+GAMG_THRESHOLD = {2: 0.1, 3: 0.05}
+
 _GAMG = {
     "ksp_type": "preonly",
     "pc_type": "gamg",
     "pc_gamg_type": "agg",
-    # drop weak couplings when aggregating: the anisotropic boundary-layer elements of the
-    # Debye meshes (Poisson mode: 28.6 -> 14.6 iterations; the paper cell unchanged)
-    "pc_gamg_threshold": 0.1,
     # the first Jacobian of a run is the initial-state one (u = u_n: a mass matrix in the
     # concentration block), whose aggregates do not serve the steps' diffusion operators
     "pc_gamg_reuse_interpolation": False,
@@ -91,10 +100,11 @@ _GAMG = {
 }
 
 
-def iterative_options(rtol: float = 1e-6) -> dict[str, object]:
+def iterative_options(rtol: float = 1e-6, dim: int = 2) -> dict[str, object]:
     """PETSc options of ``"iterative"`` (relative to the KSP prefix): GMRES, right
     preconditioning (``rtol`` [-] is relative to the true residual), fieldsplit Schur ``lower``
-    with GAMG on the concentration block ``c`` and the potential block ``p``."""
+    with GAMG on the concentration block ``c`` and the potential block ``p``, its threshold
+    by the mesh dimension ``dim`` (:data:`GAMG_THRESHOLD`)."""
     opts: dict[str, object] = {
         "ksp_type": "gmres",
         "ksp_gmres_restart": 100,
@@ -106,18 +116,19 @@ def iterative_options(rtol: float = 1e-6) -> dict[str, object]:
         "pc_fieldsplit_type": "schur",
         "pc_fieldsplit_schur_fact_type": "lower",
     }
+    gamg = {**_GAMG, "pc_gamg_threshold": GAMG_THRESHOLD.get(dim, GAMG_THRESHOLD[3])}
     for split in ("c", "p"):
-        opts.update({f"fieldsplit_{split}_{k}": v for k, v in _GAMG.items()})
+        opts.update({f"fieldsplit_{split}_{k}": v for k, v in gamg.items()})
     return opts
 
 
-def linear_solver_options(linear: str) -> dict[str, object]:
+def linear_solver_options(linear: str, dim: int = 2) -> dict[str, object]:
     """PETSc options for the Jacobian solve, by a resolved ``solver.linear`` name (not
-    ``"auto"``: see :func:`resolve_linear`)."""
+    ``"auto"``: see :func:`resolve_linear`) and the mesh dimension ``dim``."""
     if linear in ("mumps", "superlu_dist"):
         return {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": linear}
     if linear == "iterative":
-        return iterative_options()
+        return iterative_options(dim=dim)
     krylov = {"ksp_type": "gmres", "ksp_rtol": 1e-12, "ksp_max_it": 500}
     if linear == "gamg":
         return {**krylov, "pc_type": "gamg"}

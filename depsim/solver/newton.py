@@ -144,7 +144,8 @@ class BorderedNewton(NewtonAssembly):
         self.ksp.setOptionsPrefix(prefix)
         self.linear = resolve_linear(linear, pb.W)
         opts = PETSc.Options()
-        merged = {**linear_solver_options(self.linear), **(petsc_options or {})}
+        dim = pb.W.mesh.topology.dim
+        merged = {**linear_solver_options(self.linear, dim), **(petsc_options or {})}
         for k, v in merged.items():
             opts[f"{prefix}{k}"] = v
         self.ksp.setFromOptions()
