@@ -86,7 +86,7 @@ POTENTIAL_FIELDS = ("psi", "chi", "phi")
 #: smaller and 0.1 drops genuine ones: the aggregates fragment, the hierarchy deepens (8
 #: levels at 240k DOFs) and the iterations grow under refinement (the charged separator cell:
 #: 6 -> 15 per solve over four refinements, 10 with 0.05; benchmarks/README.md).
-GAMG_THRESHOLD = {2: 0.1, 3: 0.05}
+GAMG_THRESHOLD = {1: 0.1, 2: 0.1, 3: 0.05}
 
 _GAMG = {
     "ksp_type": "preonly",
@@ -116,7 +116,7 @@ def iterative_options(rtol: float = 1e-6, dim: int = 2) -> dict[str, object]:
         "pc_fieldsplit_type": "schur",
         "pc_fieldsplit_schur_fact_type": "lower",
     }
-    gamg = {**_GAMG, "pc_gamg_threshold": GAMG_THRESHOLD.get(dim, GAMG_THRESHOLD[3])}
+    gamg = {**_GAMG, "pc_gamg_threshold": GAMG_THRESHOLD[dim]}
     for split in ("c", "p"):
         opts.update({f"fieldsplit_{split}_{k}": v for k, v in gamg.items()})
     return opts

@@ -175,3 +175,14 @@ def test_mesh_motion_cg_gamg_matches_lu(monkeypatch):
     assert np.abs(a - b).max() <= 1e-8 * np.abs(a).max()
     for mover in (lu, cg):
         mover.destroy()
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+def test_gamg_threshold_by_dimension(dim):
+    """Both blocks get the dimension's GAMG threshold; 3D drops fewer couplings (a P1 tet node
+    has ~14 neighbours: benchmarks/README.md, "3D, four refinements")."""
+    opts = linear_mod.iterative_options(dim=dim)
+    for split in ("c", "p"):
+        threshold = opts[f"fieldsplit_{split}_pc_gamg_threshold"]
+        assert threshold == pytest.approx(linear_mod.GAMG_THRESHOLD[dim])
+    assert linear_mod.GAMG_THRESHOLD[3] < linear_mod.GAMG_THRESHOLD[2]
