@@ -80,23 +80,29 @@ def capture(args, comm):
     return problem, kept["A"], kept["b"]
 
 
+def new_ksp(M: PETSc.Mat, prefix: str, options: dict) -> PETSc.KSP:
+    """A KSP on ``M`` configured from ``options`` under ``prefix``."""
+    opts = PETSc.Options()
+    for key, val in options.items():
+        opts[prefix + key] = val
+    ksp = PETSc.KSP().create(M.getComm())
+    ksp.setOperators(M)
+    ksp.setOptionsPrefix(prefix)
+    ksp.setFromOptions()
+    return ksp
+
+
 def solve_variant(problem, A, b, variant: str, k: int, dim: int) -> tuple[int, float, float]:
     """(iterations, seconds of the first solve with the set-up, seconds of a second solve)."""
     name, *extra = variant.split(":")
-    prefix = f"probe_v{k}_"
     wanted = iterative_options(1e-6, dim)
     for split in EXACT.get(name, ()):
         head = f"fieldsplit_{split}_"
-        wanted = {k: v for k, v in wanted.items() if not k.startswith((head + "pc_", head + "mg_"))}
+        dropped = (head + "pc_", head + "mg_")  # the GAMG options of the split
+        wanted = {key: v for key, v in wanted.items() if not key.startswith(dropped)}
         wanted.update({head + "pc_type": "lu", head + "pc_factor_mat_solver_type": "mumps"})
     wanted.update(item.split("=", 1) for item in extra)
-    opts = PETSc.Options()
-    for key, val in wanted.items():
-        opts[prefix + key] = val
-    ksp = PETSc.KSP().create(A.getComm())
-    ksp.setOperators(A)
-    ksp.setOptionsPrefix(prefix)
-    ksp.setFromOptions()
+    ksp = new_ksp(A, f"probe_v{k}_", wanted)
     block = BlockSchurPreconditioner(problem, ksp)
     block.update(A)
     x = b.duplicate()
@@ -136,14 +142,7 @@ def solve_alone(problem, A, variant: str, k: int, dim: int) -> dict[str, tuple[i
     gamg.update(item.split("=", 1) for item in variant.split(":")[1:])
     out = {}
     for name, M in mats.items():
-        prefix = f"probe_a{k}{name}_"
-        opts = PETSc.Options()
-        for key, val in gamg.items():
-            opts[prefix + key] = val
-        ksp = PETSc.KSP().create(A.getComm())
-        ksp.setOperators(M)
-        ksp.setOptionsPrefix(prefix)
-        ksp.setFromOptions()
+        ksp = new_ksp(M, f"probe_a{k}{name}_", gamg)
         x, r = M.createVecs()
         r.setRandom()
         ksp.solve(r, x)
