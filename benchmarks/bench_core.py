@@ -246,7 +246,7 @@ def poisson_baseline(bundle, linear: str, repeats: int) -> dict:
     bc = fem.dirichletbc(PETSc.ScalarType(0.0), dofs, V)
     prefix = "bench_poisson_"
     popts = PETSc.Options()
-    for k, val in linear_solver_options(linear).items():
+    for k, val in linear_solver_options(linear, mesh.topology.dim).items():
         popts[f"{prefix}{k}"] = val
 
     def new_ksp(A):

@@ -167,21 +167,27 @@ def peak_memory_mb(comm) -> float:
     return comm.allreduce(rss_kb, op=MPI.SUM) / 1024.0
 
 
+def case_newton(case, problem, petsc_options: dict, prefix: str) -> BorderedNewton:
+    """The Newton solver of a scenario: the case's tolerances and ``solver.linear``."""
+    return BorderedNewton(
+        problem,
+        rtol=case.solver.snes_rtol,
+        atol=case.solver.snes_atol,
+        max_it=case.solver.max_it,
+        linear=case.solver.linear,
+        petsc_options=petsc_options,
+        prefix=prefix,
+    )
+
+
 def bench(args, comm, level: int) -> dict:
     """One row: the scenario at one mesh level."""
     case = scenario_case(args.scenario, args.dim, level, args.scale, args.linear, args.dt)
     t0 = time.perf_counter()
     bundle, _params, problem = build_problem(case, comm)
     t_build = time.perf_counter() - t0
-    newton = BorderedNewton(
-        problem,
-        rtol=case.solver.snes_rtol,
-        atol=case.solver.snes_atol,
-        max_it=case.solver.max_it,
-        linear=case.solver.linear,
-        petsc_options=dict(kv.split("=", 1) for kv in args.petsc),
-        prefix=f"scale_{level}_",
-    )
+    petsc = dict(kv.split("=", 1) for kv in args.petsc)
+    newton = case_newton(case, problem, petsc, f"scale_{level}_")
     counts = {"solves": 0, "its": 0}
     orig = newton._linear_solve
 

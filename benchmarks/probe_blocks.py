@@ -41,7 +41,6 @@ import bench_scale  # noqa: E402
 
 from depsim.solver.build import build_problem  # noqa: E402
 from depsim.solver.linear import BlockSchurPreconditioner, iterative_options  # noqa: E402
-from depsim.solver.newton import BorderedNewton  # noqa: E402
 from depsim.solver.simulation import Simulation  # noqa: E402
 from depsim.solver.stepsize import Stepsize  # noqa: E402
 
@@ -54,15 +53,7 @@ def capture(args, comm):
         args.scenario, args.dim, args.level, args.scale, "iterative", None
     )
     _bundle, _params, problem = build_problem(case, comm)
-    newton = BorderedNewton(
-        problem,
-        rtol=case.solver.snes_rtol,
-        atol=case.solver.snes_atol,
-        max_it=case.solver.max_it,
-        linear="iterative",
-        petsc_options={"ksp_rtol": 1e-6},
-        prefix="probe_",
-    )
+    newton = bench_scale.case_newton(case, problem, {"ksp_rtol": 1e-6}, "probe_")
     kept: dict[str, PETSc.Object] = {}
     solve = newton._linear_solve
 
@@ -95,7 +86,7 @@ def new_ksp(M: PETSc.Mat, prefix: str, options: dict) -> PETSc.KSP:
 def solve_variant(problem, A, b, variant: str, k: int, dim: int) -> tuple[int, float, float]:
     """(iterations, seconds of the first solve with the set-up, seconds of a second solve)."""
     name, *extra = variant.split(":")
-    wanted = iterative_options(1e-6, dim)
+    wanted = iterative_options(dim)
     for split in EXACT.get(name, ()):
         head = f"fieldsplit_{split}_"
         dropped = (head + "pc_", head + "mg_")  # the GAMG options of the split
@@ -135,7 +126,7 @@ def solve_alone(problem, A, variant: str, k: int, dim: int) -> dict[str, tuple[i
     }
     gamg = {
         key.removeprefix("fieldsplit_c_"): val
-        for key, val in iterative_options(1e-6, dim).items()
+        for key, val in iterative_options(dim).items()
         if key.startswith("fieldsplit_c_")
     }
     gamg.update({"ksp_type": "gmres", "ksp_pc_side": "right", "ksp_rtol": 1e-8})

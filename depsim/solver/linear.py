@@ -100,7 +100,7 @@ _GAMG = {
 }
 
 
-def iterative_options(rtol: float = 1e-6, dim: int = 2) -> dict[str, object]:
+def iterative_options(dim: int, rtol: float = 1e-6) -> dict[str, object]:
     """PETSc options of ``"iterative"`` (relative to the KSP prefix): GMRES, right
     preconditioning (``rtol`` [-] is relative to the true residual), fieldsplit Schur ``lower``
     with GAMG on the concentration block ``c`` and the potential block ``p``, its threshold
@@ -122,13 +122,13 @@ def iterative_options(rtol: float = 1e-6, dim: int = 2) -> dict[str, object]:
     return opts
 
 
-def linear_solver_options(linear: str, dim: int = 2) -> dict[str, object]:
+def linear_solver_options(linear: str, dim: int) -> dict[str, object]:
     """PETSc options for the Jacobian solve, by a resolved ``solver.linear`` name (not
     ``"auto"``: see :func:`resolve_linear`) and the mesh dimension ``dim``."""
     if linear in ("mumps", "superlu_dist"):
         return {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": linear}
     if linear == "iterative":
-        return iterative_options(dim=dim)
+        return iterative_options(dim)
     krylov = {"ksp_type": "gmres", "ksp_rtol": 1e-12, "ksp_max_it": 500}
     if linear == "gamg":
         return {**krylov, "pc_type": "gamg"}

@@ -181,7 +181,7 @@ def test_mesh_motion_cg_gamg_matches_lu(monkeypatch):
 def test_gamg_threshold_by_dimension(dim):
     """Both blocks get the dimension's GAMG threshold; 3D drops fewer couplings (a P1 tet node
     has ~14 neighbours: benchmarks/README.md, "3D, four refinements")."""
-    opts = linear_mod.iterative_options(dim=dim)
+    opts = linear_mod.iterative_options(dim)
     for split in ("c", "p"):
         threshold = opts[f"fieldsplit_{split}_pc_gamg_threshold"]
         assert threshold == pytest.approx(linear_mod.GAMG_THRESHOLD[dim])
