@@ -98,10 +98,20 @@ SCENARIOS: dict[str, tuple[Path, dict, dict, float]] = {
 }
 
 
-def scenario_case(name: str, dim: int, level: int, scale: float, linear: str, dt: float | None):
-    """The case of ``name`` at mesh ``level`` (sizes halved per level) in ``dim`` D."""
+def scenario_case(
+    name: str,
+    dim: int,
+    level: int,
+    scale: float,
+    linear: str,
+    dt: float | None,
+    refine: bool = False,
+    multigrid: str = "auto",
+):
+    """The case of ``name`` at mesh ``level`` in ``dim`` D: the gmsh sizes halved per level,
+    or (``refine``) the level-0 mesh split uniformly ``level`` times (nested meshes)."""
     path, over, sizes, dt0 = SCENARIOS[name]
-    size, esize = (s * scale / 2**level for s in sizes[dim])
+    size, esize = (s * scale / 2 ** (0 if refine else level) for s in sizes[dim])
     if name == "poisson" and dim == 2:  # the Debye mesh (boundary layer) refines the Li layer;
         size = sizes[dim][0] * scale  # a finer bulk fails its resolution check: keep the bulk
     overrides = {
@@ -112,6 +122,8 @@ def scenario_case(name: str, dim: int, level: int, scale: float, linear: str, dt
         "time.dt": f"{dt or dt0} s",
         "time.adaptive": False,
         "solver.linear": linear,
+        "solver.multigrid": multigrid,
+        "geometry.mesh.refinements": level if refine else 0,
     }
     if name == "poisson" and dim == 3:  # a larger Debye length (486 nm) to be affordable in 3D
         overrides["electrolyte.concentration"] = "1e-4 mol/m^3"
@@ -175,6 +187,7 @@ def case_newton(case, problem, petsc_options: dict, prefix: str) -> BorderedNewt
         atol=case.solver.snes_atol,
         max_it=case.solver.max_it,
         linear=case.solver.linear,
+        multigrid=case.solver.multigrid,
         petsc_options=petsc_options,
         prefix=prefix,
     )
@@ -182,7 +195,16 @@ def case_newton(case, problem, petsc_options: dict, prefix: str) -> BorderedNewt
 
 def bench(args, comm, level: int) -> dict:
     """One row: the scenario at one mesh level."""
-    case = scenario_case(args.scenario, args.dim, level, args.scale, args.linear, args.dt)
+    case = scenario_case(
+        args.scenario,
+        args.dim,
+        level,
+        args.scale,
+        args.linear,
+        args.dt,
+        refine=args.refine,
+        multigrid=args.multigrid,
+    )
     t0 = time.perf_counter()
     bundle, _params, problem = build_problem(case, comm)
     t_build = time.perf_counter() - t0
@@ -366,6 +388,17 @@ def main() -> None:
     p.add_argument("--levels", default="0,1,2,3", help="mesh levels (sizes / 2^level)")
     p.add_argument("--scale", type=float, default=1.0, help="factor on the level-0 sizes")
     p.add_argument("--linear", default="iterative", help="solver.linear")
+    p.add_argument(
+        "--refine",
+        action="store_true",
+        help="levels by uniform refinement of the level-0 mesh (geometry.mesh.refinements)",
+    )
+    p.add_argument(
+        "--multigrid",
+        default="auto",
+        choices=("auto", "algebraic", "geometric"),
+        help="solver.multigrid",
+    )
     p.add_argument("--petsc", nargs="*", default=[], help="extra PETSc options key=value")
     p.add_argument("--dt", type=float, default=None, help="fixed step [s]")
     p.add_argument("--steps", type=int, default=5)

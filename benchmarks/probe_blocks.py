@@ -50,7 +50,14 @@ EXACT = {"lu": ("c", "p"), "luc": ("c",), "lup": ("p",)}
 def capture(args, comm):
     """(problem, A, b): the Jacobian and right-hand side of the scenario's last linear solve."""
     case = bench_scale.scenario_case(
-        args.scenario, args.dim, args.level, args.scale, "iterative", None
+        args.scenario,
+        args.dim,
+        args.level,
+        args.scale,
+        "iterative",
+        None,
+        refine=args.refine,
+        multigrid=args.multigrid,
     )
     _bundle, _params, problem = build_problem(case, comm)
     newton = bench_scale.case_newton(case, problem, {"ksp_rtol": 1e-6}, "probe_")
@@ -83,10 +90,13 @@ def new_ksp(M: PETSc.Mat, prefix: str, options: dict) -> PETSc.KSP:
     return ksp
 
 
-def solve_variant(problem, A, b, variant: str, k: int, dim: int) -> tuple[int, float, float]:
-    """(iterations, seconds of the first solve with the set-up, seconds of a second solve)."""
+def solve_variant(
+    problem, A, b, variant: str, k: int, dim: int, hierarchy: tuple = ()
+) -> tuple[int, float, float]:
+    """(iterations, seconds of the first solve with the set-up, seconds of a second solve);
+    geometric multigrid on ``hierarchy`` when it is not empty."""
     name, *extra = variant.split(":")
-    wanted = iterative_options(dim)
+    wanted = iterative_options(dim, levels=len(hierarchy))
     for split in EXACT.get(name, ()):
         head = f"fieldsplit_{split}_"
         dropped = (head + "pc_", head + "mg_")  # the GAMG options of the split
@@ -94,7 +104,7 @@ def solve_variant(problem, A, b, variant: str, k: int, dim: int) -> tuple[int, f
         wanted.update({head + "pc_type": "lu", head + "pc_factor_mat_solver_type": "mumps"})
     wanted.update(item.split("=", 1) for item in extra)
     ksp = new_ksp(A, f"probe_v{k}_", wanted)
-    block = BlockSchurPreconditioner(problem, ksp)
+    block = BlockSchurPreconditioner(problem, ksp, hierarchy)
     block.update(A)
     x = b.duplicate()
     comm = problem.comm
@@ -153,6 +163,10 @@ def main() -> None:
     p.add_argument("--level", type=int, default=2)
     p.add_argument("--scale", type=float, default=2.0)
     p.add_argument("--alone", action="store_true", help="GAMG on each block by itself")
+    p.add_argument(
+        "--refine", action="store_true", help="the level by uniform refinement of level 0"
+    )
+    p.add_argument("--multigrid", default="auto", choices=("auto", "algebraic", "geometric"))
     p.add_argument("variants", nargs="*", default=["base", "lu", "luc", "lup"])
     args = p.parse_args()
     comm = MPI.COMM_WORLD
@@ -173,7 +187,9 @@ def main() -> None:
         print("| variant | Krylov its | first solve (with set-up) [s] | second solve [s] |")
         print("|---|---:|---:|---:|")
     for k, variant in enumerate(args.variants):
-        its, first, again = solve_variant(problem, A, b, variant, k, args.dim)
+        geometric = args.multigrid != "algebraic" and variant.split(":")[0] != "gamg"
+        hierarchy = problem.mesh_hierarchy if geometric else ()
+        its, first, again = solve_variant(problem, A, b, variant, k, args.dim, hierarchy)
         if comm.rank == 0:
             shown = its if its >= 0 else "diverged"
             print(f"| `{variant}` | {shown} | {first:.3g} | {again:.3g} |")

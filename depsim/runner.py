@@ -136,6 +136,7 @@ class Run:
             atol=s.snes_atol,
             max_it=s.max_it,
             linear=s.linear,
+            multigrid=s.multigrid,
             petsc_options=dict(s.petsc_options),
         )
 

@@ -83,13 +83,17 @@ class MeshSettings(_Table):
     """``[geometry.mesh]``: bulk element ``size`` [m], ``electrode_size`` [m] at the Li surface,
     ``grading_distance`` [m] over which the size grows, ``save``: optional .msh file to write
     (relative to the working directory), ``remesh_quality``: with a moving Li surface, the cell
-    is remeshed when the smallest element shape measure (1 = equilateral) falls below it."""
+    is remeshed when the smallest element shape measure (1 = equilateral) falls below it;
+    ``refinements``: split every element uniformly this many times after meshing (each edge
+    halved: 4x the triangles, 8x the tetrahedra per refinement), which gives the iterative
+    solver its geometric multigrid; the sizes above are then those of the coarsest mesh."""
 
     size: PositiveLength = 0.25e-6
     electrode_size: PositiveLength = 0.02e-6
     grading_distance: PositiveLength = 1e-6
     save: PathValue | None = None
     remesh_quality: Fraction01 = 0.25
+    refinements: Integer(ge=0) = 0
 
     def resolve(self, cell_extent: float | None) -> None:
         """Fit the defaults the user did not set to the cell, then check the sizes.

@@ -99,6 +99,9 @@ class Solver(_Table):
     above; see docs/solver.md) | "iterative" (GMRES with a block Schur preconditioner, GAMG on
     the blocks) | "mumps" | "superlu_dist" (direct LU) | "gamg" | "fieldsplit" (plain Krylov
     options);
+    ``multigrid`` (used by the iterative solver): "auto" (default: geometric multigrid on the
+    nested meshes of ``geometry.mesh.refinements`` >= 1, else GAMG) | "algebraic" (GAMG) |
+    "geometric";
     ``petsc_options``: extra PETSc options passed through unchanged (option name without '-'
     -> value)."""
 
@@ -106,6 +109,7 @@ class Solver(_Table):
     snes_atol: Quantity("dimensionless", ge=0) = 1e-7
     max_it: Integer(ge=1) = 25
     linear: Literal["auto", "iterative", "mumps", "gamg", "fieldsplit", "superlu_dist"] = "auto"
+    multigrid: Literal["auto", "algebraic", "geometric"] = "auto"
     petsc_options: dict[str, PetscValue] = Field(default_factory=dict)
 
 

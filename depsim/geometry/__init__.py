@@ -17,6 +17,7 @@ from depsim.geometry import markers
 from depsim.geometry.bundle import MeshBundle, describe_mesh, facet_measure, make_bundle
 from depsim.geometry.cell_geometry import CellGeometry, GeometryError
 from depsim.geometry.markers import *  # noqa: F403 - the region tags, markers.__all__
+from depsim.geometry.refinement import refine_bundle
 from depsim.geometry.roughness import surface_height
 
 __all__ = [  # the region tags of markers, then this package's own names
@@ -63,13 +64,14 @@ def build_geometry_mesh(geom: CellGeometry, comm=None, save=None, surface=None) 
         mesh, cell_tags, facet_tags, names, _ = read_mesh_file(
             geom.file, comm, dimension=geom.dimension, save=save
         )
-        return make_bundle(mesh, cell_tags, facet_tags, names, geometry=geom)
+        bundle = make_bundle(mesh, cell_tags, facet_tags, names, geometry=geom)
+        return refine_bundle(bundle, geom.refinements)
 
     from depsim.geometry.interface_cell import build_interface_cell
 
     data = build_interface_cell(geom, comm, save=save, surface=surface)
     present = {name: tag for name, (dim, tag) in data.physical_groups.items()}
-    return make_bundle(
+    bundle = make_bundle(
         data.mesh,
         data.cell_tags,
         data.facet_tags,
@@ -77,3 +79,4 @@ def build_geometry_mesh(geom: CellGeometry, comm=None, save=None, surface=None) 
         geometry=geom,
         projected_area=geom.projected_area,
     )
+    return refine_bundle(bundle, geom.refinements)

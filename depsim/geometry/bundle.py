@@ -31,6 +31,8 @@ class MeshBundle:
         bounding_box: ``([xmin, ymin, zmin], [xmax, ymax, zmax])`` [m] (global).
         cell_counts: name -> global number of cells of each cell group.
         geometry: the :class:`CellGeometry` it was built from.
+        hierarchy: the coarser meshes when ``mesh`` was made by uniform refinement, coarsest
+            first (:class:`~depsim.geometry.refinement.NestedLevel`); empty otherwise.
     """
 
     mesh: object
@@ -48,6 +50,7 @@ class MeshBundle:
     bounding_box: tuple[list[float], list[float]]
     cell_counts: dict[str, int] = field(default_factory=dict)
     geometry: CellGeometry | None = None
+    hierarchy: tuple = ()
 
     @property
     def comm(self):

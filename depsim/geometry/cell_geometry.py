@@ -41,6 +41,7 @@ _CASE_KEYS = {
     "electrode_size": ("mesh", "electrode_size", float),
     "grading_distance": ("mesh", "grading_distance", float),
     "save": ("mesh", "save", Path),
+    "refinements": ("mesh", "refinements", int),
 }
 
 
@@ -70,6 +71,8 @@ class CellGeometry:
         grading_distance: distance from the electrode over which the size grows linearly from
             ``electrode_size`` to ``mesh_size`` [m].
         save: write the gmsh mesh to this .msh file (None: do not write).
+        refinements: uniform refinements of the built mesh (nested meshes for geometric
+            multigrid; :mod:`depsim.geometry.refinement`).
     """
 
     kind: str = "interface_cell"
@@ -89,6 +92,7 @@ class CellGeometry:
     electrode_size: float = 0.02e-6
     grading_distance: float = 1e-6
     save: Path | None = None
+    refinements: int = 0
 
     def __post_init__(self):
         for key in ("file", "save"):

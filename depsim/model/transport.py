@@ -72,7 +72,13 @@ class CellProblem(TransportProblemBase):
         ``mesh_displacement`` and ``mesh_displacement_prev`` (vector P1 [m], set by the mesh
         mover; :meth:`~depsim.model.base.TransportProblemBase._ale_velocity_hat`).
     reacting: the bottom Li reacts (False: a blocking wall, no galvanostatic constraint).
+
+    ``mesh_hierarchy``: the coarser nested meshes when ``mesh`` came from uniform refinement
+    (set by :func:`~depsim.solver.build.build_problem` from the mesh bundle; empty otherwise),
+    for the geometric multigrid of the iterative solver.
     """
+
+    mesh_hierarchy: tuple = ()
 
     def __init__(
         self,

@@ -50,6 +50,7 @@ def build_problem(case, comm, bundle=None):
             moving_mesh=bool(case.electrode.deposition),
             **common,
         )
+    problem.mesh_hierarchy = tuple(bundle.hierarchy)
     return bundle, params, problem
 
 
@@ -84,7 +85,10 @@ def _debye_resolved_mesh(case, comm):
                 geom.electrode_size,
                 "a larger electrode_size (the column width along the Li)",
             )
-        return layered_interface_cell(geom, comm, lam, refine_top=top)
+        from depsim.geometry.refinement import refine_bundle
+
+        bundle = layered_interface_cell(geom, comm, lam, refine_top=top)
+        return refine_bundle(bundle, geom.refinements)
     return build_geometry_mesh(_debye_resolved_geometry(case), comm)
 
 

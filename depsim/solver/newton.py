@@ -58,6 +58,7 @@ from depsim.solver.linear import (
     BlockSchurPreconditioner,
     linear_solver_options,
     resolve_linear,
+    resolve_multigrid,
 )
 
 log = logging.getLogger("depsim")
@@ -105,7 +106,9 @@ class BorderedNewton(NewtonAssembly):
     crossover size, else "iterative"), "iterative" (GMRES + block Schur preconditioner with
     GAMG), "mumps", "superlu_dist", "gamg", "fieldsplit"; ``self.linear`` is the resolved
     name. With an iterative solver "factorisations" count preconditioner set-ups, and the
-    kept Jacobian of modified Newton keeps its preconditioner.
+    kept Jacobian of modified Newton keeps its preconditioner. ``multigrid`` ("auto",
+    "algebraic", "geometric"): the V-cycles of "iterative" (:func:`resolve_multigrid`; geometric
+    on the problem's ``mesh_hierarchy``, the nested coarser meshes, when it has one).
     """
 
     def __init__(
@@ -118,6 +121,7 @@ class BorderedNewton(NewtonAssembly):
         linear: str = "auto",
         petsc_options: dict | None = None,
         prefix: str = "depsim_",
+        multigrid: str = "auto",
         max_step: float = 2.0,
         reuse_jacobian: bool = True,
         refresh_factor: float = 10.0,
@@ -143,9 +147,19 @@ class BorderedNewton(NewtonAssembly):
         self.ksp.setOperators(self.A)
         self.ksp.setOptionsPrefix(prefix)
         self.linear = resolve_linear(linear, pb.W)
+        hierarchy: tuple = ()
+        self.multigrid = None  # the V-cycles of "iterative" only
+        if self.linear == "iterative":
+            hierarchy = tuple(getattr(pb, "mesh_hierarchy", ()))
+            self.multigrid = resolve_multigrid(multigrid, pb.W, hierarchy)
+            if self.multigrid != "geometric":
+                hierarchy = ()
         opts = PETSc.Options()
         dim = pb.W.mesh.topology.dim
-        merged = {**linear_solver_options(self.linear, dim), **(petsc_options or {})}
+        merged = {
+            **linear_solver_options(self.linear, dim, len(hierarchy)),
+            **(petsc_options or {}),
+        }
         for k, v in merged.items():
             opts[f"{prefix}{k}"] = v
         self.ksp.setFromOptions()
@@ -153,7 +167,7 @@ class BorderedNewton(NewtonAssembly):
         self.krylov: KrylovPolicy | None = None
         if self.linear == "iterative":
             if self.ksp.getPC().getType() == "fieldsplit":
-                self.block_pc = BlockSchurPreconditioner(pb, self.ksp)
+                self.block_pc = BlockSchurPreconditioner(pb, self.ksp, hierarchy)
             # inexact Newton unless the user fixed the Krylov tolerance
             self.krylov = KrylovPolicy(self.ksp, inexact="ksp_rtol" not in (petsc_options or {}))
         #: keep the border (r, b, d and x2 = J^-1 b) with the kept Jacobian: one Krylov solve
