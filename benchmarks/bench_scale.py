@@ -332,16 +332,18 @@ def append_row(path: Path, row: dict) -> None:
         w.writerows([*rows, row])
 
 
-def plot(csv_path: Path, png: Path) -> None:
+def plot(csv_path: Path, png: Path, only: list[str] | None = None) -> None:
     """Log-log plots of s/step and peak memory against DOFs, and Krylov iterations per Newton
     iteration of the iterative rows, one line per (series or scenario, dim, linear, ranks),
-    from the rows of ``csv_path``."""
+    from the rows of ``csv_path`` (``only``: the series whose label contains one of these)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows = list(csv.DictReader(csv_path.open()))
+    if only:
+        rows = [r for r in rows if any(o in (r.get("series") or "") for o in only)]
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         key = (r.get("series") or r["scenario"], r["dim"], r["linear"], r["ranks"])
@@ -376,9 +378,9 @@ def plot(csv_path: Path, png: Path) -> None:
         ax.grid(True, which="both", alpha=0.3)
     ax_m.axhline(8192, color="k", lw=0.8, ls=":")
     ax_k.set_ylim(bottom=0)
-    fig.legend(loc="lower center", ncol=4, fontsize=7, frameon=False)
+    fig.legend(loc="lower center", ncol=3 if only else 4, fontsize=7, frameon=False)
     fig.tight_layout(rect=(0, 0.2, 1, 1))
-    fig.savefig(png, dpi=120)
+    fig.savefig(png, dpi=120, bbox_inches="tight")
 
 
 def main() -> None:
@@ -409,9 +411,10 @@ def main() -> None:
     p.add_argument("--verbose", action="store_true", help="print a line per step (rank 0)")
     p.add_argument("--log-view", action="store_true", help="print PETSc's -log_view at the end")
     p.add_argument("--plot", nargs=2, type=Path, metavar=("CSV", "PNG"), default=None)
+    p.add_argument("--only", nargs="*", default=None, help="--plot: series containing these")
     args = p.parse_args()
     if args.plot is not None:
-        plot(*args.plot)
+        plot(*args.plot, only=args.only)
         return
     comm = MPI.COMM_WORLD
     if args.log_view:
