@@ -54,6 +54,8 @@ from typing import Any
 import numpy as np
 from petsc4py import PETSc
 
+from depsim.solver.multigrid import field_space
+
 log = logging.getLogger("depsim")
 
 __all__ = [
@@ -248,14 +250,8 @@ def mesh_motion_options(V: Any, rtol: float = 1e-10) -> dict[str, object]:
 def _owned_global_dofs(W: Any, sub: int) -> tuple[np.ndarray, np.ndarray]:
     """(global indices in W of the owned DOFs of field ``sub``, in the collapsed space's order;
     coordinates of those DOFs) on this rank."""
-    V, parent = W.sub(sub).collapse()
-    if isinstance(parent, list | tuple):  # dolfinx 0.11: a list holding the map
-        parent = parent[0]
-    n_own = V.dofmap.index_map.size_local * V.dofmap.index_map_bs
-    local = np.ascontiguousarray(parent[:n_own], dtype=np.int32)
-    glob = W.dofmap.index_map.local_to_global(local).astype(PETSc.IntType)
-    coords = V.tabulate_dof_coordinates()[:n_own]
-    return glob, coords
+    V, glob = field_space(W, sub)
+    return glob, V.tabulate_dof_coordinates()[: glob.size]
 
 
 class BlockSchurPreconditioner:
@@ -361,20 +357,18 @@ class BlockSchurPreconditioner:
         """Give the geometric multigrid of both blocks its prolongations (once: the fieldsplit
         is set up here, and PCMG forms the coarse operators by Galerkin products at every
         later set-up)."""
-        from depsim.solver.multigrid import block_prolongations
+        from depsim.solver.multigrid import block_prolongations, coarse_spaces
 
         pc = self.ksp.getPC()
         pc.setUp()
         sub = dict(zip(("c", "p"), pc.getFieldSplitSubKSP(), strict=True))
+        spaces = coarse_spaces(self.hierarchy)  # shared by both blocks
         for name, is_ in (("c", self.is_c), ("p", self.is_p)):
             mg = sub[name].getPC()
             if mg.getType() != PETSc.PC.Type.MG:  # e.g. an exact block solve set by options
                 continue
             mats = block_prolongations(
-                self._W,
-                self._fields[name],
-                is_.getIndices(),
-                self.hierarchy,
+                self._W, self._fields[name], is_.getIndices(), self.hierarchy, spaces
             )
             for level, P in enumerate(mats, start=1):
                 mg.setMGInterpolation(level, P)

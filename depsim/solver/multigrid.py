@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 from petsc4py import PETSc
 
-__all__ = ["block_prolongations", "supports_geometric", "p1_interpolation"]
+__all__ = [
+    "block_prolongations",
+    "coarse_spaces",
+    "field_space",
+    "p1_interpolation",
+    "supports_geometric",
+]
 
 
 def supports_geometric(W: Any, hierarchy: tuple) -> bool:
@@ -34,6 +40,24 @@ def supports_geometric(W: Any, hierarchy: tuple) -> bool:
     if not hierarchy:
         return False
     return int(W.sub(0).collapse()[0].ufl_element().degree) == 1
+
+
+def field_space(W: Any, sub: int) -> tuple[Any, np.ndarray]:
+    """(collapsed space of field ``sub`` of ``W``, global indices in ``W`` of its owned DOFs in
+    the collapsed space's order) on this rank."""
+    V, parent = W.sub(sub).collapse()
+    if isinstance(parent, list | tuple):  # dolfinx 0.11: a list holding the map
+        parent = parent[0]
+    n_own = V.dofmap.index_map.size_local * V.dofmap.index_map_bs
+    local = np.ascontiguousarray(parent[:n_own], dtype=np.int32)
+    return V, W.dofmap.index_map.local_to_global(local).astype(PETSc.IntType)
+
+
+def coarse_spaces(hierarchy: tuple) -> list[Any]:
+    """Scalar P1 spaces on the coarser meshes of ``hierarchy`` (coarsest first)."""
+    import dolfinx.fem as fem
+
+    return [fem.functionspace(level.mesh, ("Lagrange", 1)) for level in hierarchy]
 
 
 def p1_interpolation(Vc: Any, Vf: Any, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -109,7 +133,11 @@ def _matrix(comm, rows, cols, vals, n_rows: int, n_cols: int) -> PETSc.Mat:
 
 
 def block_prolongations(
-    W: Any, fields: list[int], block_dofs: np.ndarray, hierarchy: tuple
+    W: Any,
+    fields: list[int],
+    block_dofs: np.ndarray,
+    hierarchy: tuple,
+    spaces: list[Any] | None = None,
 ) -> list[PETSc.Mat]:
     """The prolongations of one fieldsplit block, coarsest first (PCMG levels 1..L).
 
@@ -120,12 +148,11 @@ def block_prolongations(
             fieldsplit index set).
         hierarchy: the coarser meshes, coarsest first
             (:class:`~depsim.geometry.refinement.NestedLevel`).
+        spaces: :func:`coarse_spaces` of ``hierarchy`` (built here when not given).
     """
-    import dolfinx.fem as fem
-
     comm = W.mesh.comm
     nf = len(fields)
-    spaces = [fem.functionspace(level.mesh, ("Lagrange", 1)) for level in hierarchy]
+    spaces = coarse_spaces(hierarchy) if spaces is None else spaces
     numbering = [_Numbering(comm, V.dofmap.index_map.size_local, nf) for V in spaces]
     mats = []
     for lev in range(1, len(hierarchy)):  # coarse -> fine between two coarse meshes
@@ -143,11 +170,7 @@ def block_prolongations(
     finest_parents = hierarchy[-1].parent_cells
     rows, colsl, valsl = [], [], []
     for j, field in enumerate(fields):
-        Vj, parent = W.sub(field).collapse()
-        if isinstance(parent, list | tuple):  # dolfinx 0.11: a list holding the map
-            parent = parent[0]
-        n_own = Vj.dofmap.index_map.size_local
-        glob = W.dofmap.index_map.local_to_global(np.asarray(parent[:n_own], dtype=np.int32))
+        Vj, glob = field_space(W, field)
         rows.append(order[np.searchsorted(sorted_dofs, glob)])
         cols, vals = p1_interpolation(spaces[-1], Vj, finest_parents)
         colsl.append(nc.columns(j, cols))
