@@ -6,6 +6,8 @@ per variant with GMRES (rtol 1e-6) and the block Schur preconditioner of ``"iter
 (depsim/solver/linear.py), printing iterations and times (rank 0). Variants:
 
 - ``base``: the preconditioner as ``solver.linear = "iterative"`` builds it;
+- ``nodal``: the same with the nodal Schur approximation in place of the factored Schur
+  complement of the electroneutral model (depsim/solver/block_schur.py);
 - ``lu``, ``luc``, ``lup``: an exact MUMPS solve in place of the GAMG V-cycle on both blocks,
   the concentration block only, or the Schur block only;
 - ``NAME:opt=val:opt=val``: extra PETSc options on top (relative to the KSP prefix, e.g.
@@ -39,8 +41,9 @@ from petsc4py import PETSc
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_scale  # noqa: E402
 
+from depsim.solver.block_schur import BlockSchurPreconditioner  # noqa: E402
 from depsim.solver.build import build_problem  # noqa: E402
-from depsim.solver.linear import BlockSchurPreconditioner, iterative_options  # noqa: E402
+from depsim.solver.linear import iterative_options  # noqa: E402
 from depsim.solver.simulation import Simulation  # noqa: E402
 from depsim.solver.stepsize import Stepsize  # noqa: E402
 
@@ -104,7 +107,8 @@ def solve_variant(
         wanted.update({head + "pc_type": "lu", head + "pc_factor_mat_solver_type": "mumps"})
     wanted.update(item.split("=", 1) for item in extra)
     ksp = new_ksp(A, f"probe_v{k}_", wanted)
-    block = BlockSchurPreconditioner(problem, ksp, hierarchy)
+    schur = "nodal" if name == "nodal" else "auto"
+    block = BlockSchurPreconditioner(problem, ksp, hierarchy, schur=schur)
     block.update(A)
     x = b.duplicate()
     comm = problem.comm
@@ -127,7 +131,7 @@ def solve_variant(
 
 def solve_alone(problem, A, variant: str, k: int, dim: int) -> dict[str, tuple[int, int]]:
     """{block: (GMRES iterations to rtol 1e-8, GAMG levels)} for c, S and D, each alone."""
-    block = BlockSchurPreconditioner(problem, PETSc.KSP().create(A.getComm()))
+    block = BlockSchurPreconditioner(problem, PETSc.KSP().create(A.getComm()), schur="nodal")
     block.update(A)
     mats = {
         "c": A.createSubMatrix(block.is_c, block.is_c),

@@ -12,20 +12,24 @@
           [ C  D ]   D: potential rows/columns (conduction, or Poisson's kappa K)
 
   is preconditioned by the lower block factorisation ``[A 0; C S]`` (PCFIELDSPLIT, Schur,
-  ``lower``) with one GAMG V-cycle for A and one for an assembled approximation of the Schur
-  complement D - C A^-1 B::
+  ``lower``) with one V-cycle for A and, for the Schur complement D - C A^-1 B
+  (:mod:`depsim.solver.block_schur`):
+
+  - electroneutral (one concentration field, B = diag(t+) D): its exact factorisation
+    S^-1 = D^-1 diag(t+)^-1 A E^-1, E = diag(t+)^-1 A - C, a V-cycle on E and one on D
+    (:mod:`depsim.solver.schur`);
+  - Poisson mode (two ion fields): one V-cycle on the assembled approximation::
 
       S = D - sum_j C_j diag(r_j),   r_j = diag(B_j) / diag(A_j)   (node by node, in [-1, 1])
 
-  (C_j, B_j: the couplings of field j to the potential). For a P1/P1 pair B_j and A_j share
-  the diffusion operator, so A_j^-1 B_j ~ r_j I with r_j -> 1 (dt D/h^2 >> 1) and -> 0 (small
-  dt): S is the anion conduction 2 d- c K of the electroneutral model (the exact Schur
-  complement of the stationary block) and the screened Poisson operator kappa K + (c+ + c-) M
-  of the Poisson model (the Debye-Hueckel linearisation). Both are scalar elliptic operators
-  where GAMG is close to mesh-independent, and with exact block solves the preconditioned
-  operator's spectrum is bounded independently of h (measured: 5 iterations from 0.5k to
-  240k DOFs on a charged 3D cell); with one GAMG V-cycle per block the Krylov iterations grow
-  as far as GAMG's own do (its strength threshold by dimension: :data:`GAMG_THRESHOLD`).
+    for stiffness-like couplings C_j, and D - C_j diag(A_j)^-1 B_j for mass-like ones (the
+    charge density): the screened Poisson operator kappa K + (c+ + c-) M-like (the
+    Debye-Hueckel linearisation).
+
+  All are scalar elliptic operators where multigrid is close to mesh-independent, and with
+  exact block solves the preconditioned operator's spectrum is bounded independently of h;
+  with one V-cycle per block the Krylov iterations grow as far as the multigrid's own do
+  (GAMG's strength threshold by dimension: :data:`GAMG_THRESHOLD`).
   Both blocks have rows scaled alike (every flux is proportional to c = e^u), so no extra
   scaling of the log-concentration against the potential unknowns is needed: the Schur design
   handles the kappa-scaled Poisson rows.
@@ -51,11 +55,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import numpy as np
-from petsc4py import PETSc
-
-from depsim.solver.multigrid import field_space
-
 log = logging.getLogger("depsim")
 
 __all__ = [
@@ -63,7 +62,6 @@ __all__ = [
     "GAMG_THRESHOLD",
     "LINEAR_SOLVERS",
     "MULTIGRIDS",
-    "BlockSchurPreconditioner",
     "iterative_options",
     "linear_solver_options",
     "mesh_motion_options",
@@ -86,9 +84,6 @@ AUTO_CROSSOVER = {2: 2_000_000, 3: 150_000}
 
 #: global DOFs of the vector P1 mesh-motion problem from which CG + GAMG replaces LU
 MESH_MOTION_CROSSOVER = AUTO_CROSSOVER
-
-#: names of potential-like fields (else the last field of W is taken)
-POTENTIAL_FIELDS = ("psi", "chi", "phi")
 
 #: GAMG's strength threshold by mesh dimension: couplings |a_ij| / sqrt(a_ii a_jj) below it
 #: are dropped when aggregating. 2D: 0.1 for the anisotropic boundary-layer elements of the
@@ -121,7 +116,14 @@ _GEOMETRIC = {
     "mg_coarse_pc_type": "lu",
     "mg_coarse_pc_factor_mat_solver_type": "mumps",
 }
-_GEOMETRIC_C = {"mg_levels_pc_type": "bjacobi", "mg_levels_sub_pc_type": "ilu"}
+#: the smoothers of geometric multigrid: ILU(0) in additive Schwarz (overlap 1: block-Jacobi
+#: ILU, which drops the couplings between ranks, took 9 against 6 iterations on 2 ranks) on
+#: both blocks, 4 sweeps on the concentration block (captured step Jacobian of the 3D paper
+#: cell at 167k DOFs, factored Schur complement, 1 rank: 8 iterations with 2 SOR sweeps
+#: everywhere, 7 with 4 ILU sweeps on c, 6 with 4 on c and 2 ILU on p, at the same time per
+#: solve; a W-cycle on c did not help: the smoother limits, not the coarse correction)
+_GEOMETRIC_SMOOTHING = {"mg_levels_pc_type": "asm", "mg_levels_sub_pc_type": "ilu"}
+_GEOMETRIC_C = {**_GEOMETRIC_SMOOTHING, "mg_levels_ksp_max_it": 4}
 
 
 def iterative_options(dim: int, rtol: float = 1e-6, levels: int = 0) -> dict[str, object]:
@@ -130,8 +132,9 @@ def iterative_options(dim: int, rtol: float = 1e-6, levels: int = 0) -> dict[str
     with one V-cycle on the concentration block ``c`` and on the potential block ``p``: GAMG,
     its threshold by the mesh dimension ``dim`` (:data:`GAMG_THRESHOLD`), or with ``levels``
     > 0 coarser nested meshes geometric multigrid on ``levels + 1`` levels (smoothing by
-    block-Jacobi ILU(0) on ``c`` and SOR on ``p``, LU on the coarsest mesh; the prolongations
-    are set by :class:`BlockSchurPreconditioner`)."""
+    overlapping additive Schwarz ILU(0), 4 sweeps on ``c`` and 2 on ``p``, LU on the coarsest
+    mesh; with the factored Schur complement the ``p`` options serve its two V-cycles; the
+    prolongations are set by :class:`~depsim.solver.block_schur.BlockSchurPreconditioner`)."""
     opts: dict[str, object] = {
         "ksp_type": "gmres",
         "ksp_gmres_restart": 100,
@@ -150,9 +153,10 @@ def iterative_options(dim: int, rtol: float = 1e-6, levels: int = 0) -> dict[str
     for split in ("c", "p"):
         opts.update({f"fieldsplit_{split}_{k}": v for k, v in block.items()})
     if levels > 0:
-        # the concentration block carries the migration (a drift term): block-Jacobi ILU(0)
-        # smooths it better than SOR (3D separator cell, 143k DOFs: 7 against 8 iterations)
+        # the concentration block carries the migration (a drift term): ILU(0) smooths it
+        # better than SOR (3D separator cell, 143k DOFs: 7 against 8 iterations)
         opts.update({f"fieldsplit_c_{k}": v for k, v in _GEOMETRIC_C.items()})
+        opts.update({f"fieldsplit_p_{k}": v for k, v in _GEOMETRIC_SMOOTHING.items()})
     # the V-cycle on S works on S alone: by default PCMG/GAMG compute the finest residual with
     # the operator (the implicit Schur complement, an inner solve of A per residual), which
     # cost 1.5x (GAMG) to 2.3x (geometric) per solve for the same iterations (3D separator cell)
@@ -245,150 +249,3 @@ def mesh_motion_options(V: Any, rtol: float = 1e-10) -> dict[str, object]:
         "mg_levels_ksp_type": "chebyshev",
         "mg_levels_pc_type": "jacobi",
     }
-
-
-def _owned_global_dofs(W: Any, sub: int) -> tuple[np.ndarray, np.ndarray]:
-    """(global indices in W of the owned DOFs of field ``sub``, in the collapsed space's order;
-    coordinates of those DOFs) on this rank."""
-    V, glob = field_space(W, sub)
-    return glob, V.tabulate_dof_coordinates()[: glob.size]
-
-
-class BlockSchurPreconditioner:
-    """The block Schur preconditioner of ``"iterative"`` on a KSP (module docstring).
-
-    Args:
-        problem: a :class:`~depsim.solver.interface.TransportProblem` (``W``, ``field_names``,
-            ``comm``).
-        ksp: the Newton solver's KSP, its options already set from :func:`iterative_options`.
-        hierarchy: the coarser nested meshes (coarsest first) when the blocks use geometric
-            multigrid (options from ``iterative_options(dim, levels=len(hierarchy))``).
-
-    Call :meth:`update` after every assembly of the Jacobian (before the solves).
-    """
-
-    def __init__(self, problem: Any, ksp: PETSc.KSP, hierarchy: tuple = ()):
-        self.comm = problem.comm
-        W = problem.W
-        names = tuple(problem.field_names)
-        pot = next((i for i, n in enumerate(names) if n in POTENTIAL_FIELDS), len(names) - 1)
-        self.potential_field = names[pot]
-        dofs = [_owned_global_dofs(W, i) for i in range(len(names))]
-        conc = [i for i in range(len(names)) if i != pot]
-        self.hierarchy = tuple(hierarchy)
-        self._fields = {"c": conc, "p": [pot]}
-        self.is_p = PETSc.IS().createGeneral(dofs[pot][0], comm=self.comm)
-        self.is_fields = [PETSc.IS().createGeneral(dofs[i][0], comm=self.comm) for i in conc]
-        self.is_c = PETSc.IS().createGeneral(
-            np.sort(np.concatenate([dofs[i][0] for i in conc])), comm=self.comm
-        )
-        # the nodal Schur approximation needs the same node order in every field (P_k x P_k)
-        same = all(
-            dofs[i][0].size == dofs[pot][0].size and np.array_equal(dofs[i][1], dofs[pot][1])
-            for i in conc
-        )
-        self.nodal = bool(self.comm.allreduce(int(not same)) == 0)
-        if not self.nodal:
-            log.warning("iterative solver: fields not node-aligned; Schur approximation D only")
-        self.ksp = ksp
-        self._W = W
-        pc = ksp.getPC()
-        pc.setType(PETSc.PC.Type.FIELDSPLIT)
-        pc.setFieldSplitIS(("c", self.is_c), ("p", self.is_p))
-        self._blocks: dict[str, PETSc.Mat] = {}
-        self.S: PETSc.Mat | None = None
-        #: per concentration field: is its coupling C_j mass-like? (fixed at the first update,
-        #: so that the pattern of S does not change)
-        self.mass_like: list[bool] = []
-
-    def _sub(self, key: str, A: PETSc.Mat, rows: PETSc.IS, cols: PETSc.IS) -> PETSc.Mat:
-        """A submatrix of A, reusing the matrix of the last call with the same ``key``."""
-        old = self._blocks.get(key)
-        self._blocks[key] = A.createSubMatrix(rows, cols, submat=old)
-        return self._blocks[key]
-
-    def update(self, A: PETSc.Mat) -> None:
-        """Rebuild the Schur approximation S from a newly assembled Jacobian ``A``."""
-        Str = PETSc.Mat.Structure
-        D = self._sub("D", A, self.is_p, self.is_p)
-        terms: list[PETSc.Mat] = []
-        for j, is_j in enumerate(self.is_fields if self.nodal else ()):
-            Aj = self._sub(f"A{j}", A, is_j, is_j)
-            Bj = self._sub(f"B{j}", A, is_j, self.is_p)
-            Cj = self._sub(f"C{j}", A, self.is_p, is_j)
-            a, b = Aj.getDiagonal(), Bj.getDiagonal()
-            av, bv = a.getArray(readonly=True), b.getArray(readonly=True)
-            safe = np.abs(av) > 1e-300
-            scale = Cj.createVecRight()
-            ratio = np.zeros_like(av)
-            if len(self.mass_like) <= j:
-                self.mass_like.append(self._mass_like(Cj))
-            if self.mass_like[j]:
-                # C_j ~ c M: C_j diag(A_j)^-1 B_j (a distance-2 product; exact for small dt,
-                # where A_j^-1 B_j ~ dt M^-1 d K is not a multiple of the identity)
-                ratio[safe] = 1.0 / av[safe]
-                scale.setArray(ratio)
-                Cj.diagonalScale(R=scale)
-                old = self._blocks.get(f"P{j}")
-                self._blocks[f"P{j}"] = Cj.matMult(Bj, result=old)
-                terms.append(self._blocks[f"P{j}"])
-            else:  # C_j ~ K: A_j^-1 B_j ~ r_j I, node by node
-                ratio[safe] = np.clip(bv[safe] / av[safe], -1.0, 1.0)
-                scale.setArray(ratio)
-                Cj.diagonalScale(R=scale)
-                terms.append(Cj)
-            for v in (a, b, scale):
-                v.destroy()
-        if self.S is None:
-            S = D.copy()
-            for T in terms:  # first time: S takes the union of the patterns
-                S.axpy(-1.0, T, structure=Str.DIFFERENT_NONZERO_PATTERN)
-            self.S = S
-            pc = self.ksp.getPC()
-            pc.setFieldSplitSchurPreType(PETSc.PC.FieldSplitSchurPreType.USER, S)
-            if self.hierarchy:
-                self._set_prolongations()
-        else:
-            D.copy(self.S, structure=Str.SUBSET_NONZERO_PATTERN)
-            for T in terms:
-                self.S.axpy(-1.0, T, structure=Str.SUBSET_NONZERO_PATTERN)
-
-    def _set_prolongations(self) -> None:
-        """Give the geometric multigrid of both blocks its prolongations (once: the fieldsplit
-        is set up here, and PCMG forms the coarse operators by Galerkin products at every
-        later set-up)."""
-        from depsim.solver.multigrid import block_prolongations, coarse_spaces
-
-        pc = self.ksp.getPC()
-        pc.setUp()
-        sub = dict(zip(("c", "p"), pc.getFieldSplitSubKSP(), strict=True))
-        spaces = coarse_spaces(self.hierarchy)  # shared by both blocks
-        for name, is_ in (("c", self.is_c), ("p", self.is_p)):
-            mg = sub[name].getPC()
-            if mg.getType() != PETSc.PC.Type.MG:  # e.g. an exact block solve set by options
-                continue
-            mats = block_prolongations(
-                self._W, self._fields[name], is_.getIndices(), self.hierarchy, spaces
-            )
-            for level, P in enumerate(mats, start=1):
-                mg.setMGInterpolation(level, P)
-                self._blocks[f"P_{name}{level}"] = P
-
-    def _mass_like(self, C: PETSc.Mat) -> bool:
-        """Whether the coupling C acts like a mass matrix (row sums of the order of the rows'
-        absolute sums) rather than a stiffness matrix (row sums ~0 away from boundaries)."""
-        indptr, _cols, vals = C.getValuesCSR()
-        rows = np.add.reduceat(vals, indptr[:-1]) if vals.size else np.zeros(0)
-        absrows = np.add.reduceat(np.abs(vals), indptr[:-1]) if vals.size else np.zeros(0)
-        empty = indptr[:-1] == indptr[1:]  # reduceat repeats a value at empty rows
-        signed = float(np.abs(rows[~empty]).sum())
-        total = float(absrows[~empty].sum())
-        signed, total = (self.comm.allreduce(x) for x in (signed, total))
-        return total > 0.0 and signed > 0.5 * total
-
-    def destroy(self) -> None:
-        """Free the index sets and matrices."""
-        for obj in (self.is_p, self.is_c, *self.is_fields, *self._blocks.values()):
-            obj.destroy()
-        if self.S is not None:
-            self.S.destroy()

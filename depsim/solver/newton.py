@@ -52,10 +52,10 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from depsim.solver.assembly import NewtonAssembly, fem_petsc_assemble_matrix
+from depsim.solver.block_schur import BlockSchurPreconditioner
 from depsim.solver.krylov import KrylovPolicy
 from depsim.solver.linear import (
     LINEAR_SOLVERS,
-    BlockSchurPreconditioner,
     linear_solver_options,
     resolve_linear,
     resolve_multigrid,

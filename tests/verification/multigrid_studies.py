@@ -23,8 +23,8 @@ from petsc4py import PETSc
 from depsim.case import load_case
 from depsim.geometry import build_mesh
 from depsim.geometry.refinement import barycentric, refine_bundle
+from depsim.solver.block_schur import BlockSchurPreconditioner
 from depsim.solver.build import build_problem
-from depsim.solver.linear import BlockSchurPreconditioner
 from depsim.solver.multigrid import block_prolongations
 from depsim.solver.newton import BorderedNewton
 from depsim.solver.simulation import Simulation
