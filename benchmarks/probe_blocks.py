@@ -7,7 +7,8 @@ per variant with GMRES (rtol 1e-6) and the block Schur preconditioner of ``"iter
 
 - ``base``: the preconditioner as ``solver.linear = "iterative"`` builds it;
 - ``nodal``: the same with the nodal Schur approximation in place of the factored Schur
-  complement of the electroneutral model (depsim/solver/block_schur.py);
+  complement that the electroneutral model uses with geometric multigrid
+  (depsim/solver/block_schur.py);
 - ``lu``, ``luc``, ``lup``: an exact MUMPS solve in place of the GAMG V-cycle on both blocks,
   the concentration block only, or the Schur block only;
 - ``NAME:opt=val:opt=val``: extra PETSc options on top (relative to the KSP prefix, e.g.

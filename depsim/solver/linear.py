@@ -15,10 +15,11 @@
   ``lower``) with one V-cycle for A and, for the Schur complement D - C A^-1 B
   (:mod:`depsim.solver.block_schur`):
 
-  - electroneutral (one concentration field, B = diag(t+) D): its exact factorisation
-    S^-1 = D^-1 diag(t+)^-1 A E^-1, E = diag(t+)^-1 A - C, a V-cycle on E and one on D
-    (:mod:`depsim.solver.schur`);
-  - Poisson mode (two ion fields): one V-cycle on the assembled approximation::
+  - electroneutral with geometric multigrid (one concentration field, B = diag(t+) D): its
+    exact factorisation S^-1 = D^-1 diag(t+)^-1 A E^-1, E = diag(t+)^-1 A - C, a V-cycle
+    on E and one on D (:mod:`depsim.solver.schur`);
+  - otherwise (Poisson mode's two ion fields; GAMG): one V-cycle on the assembled
+    approximation::
 
       S = D - sum_j C_j diag(r_j),   r_j = diag(B_j) / diag(A_j)   (node by node, in [-1, 1])
 
