@@ -110,12 +110,14 @@ class FactoredSchur:
         self.A = A
         if self.factored:
             Str = PETSc.Mat.Structure
-            if self.E is None:
+            first = self.E is None
+            if first:  # E takes the union of the patterns of A and C
                 self.E = A.copy()
             else:
-                A.copy(self.E, structure=Str.SAME_NONZERO_PATTERN)
+                A.copy(self.E, structure=Str.SUBSET_NONZERO_PATTERN)
             self.E.diagonalScale(L=self.inv_beta)
-            self.E.axpy(-1.0, C, structure=Str.DIFFERENT_NONZERO_PATTERN)
+            pattern = Str.DIFFERENT_NONZERO_PATTERN if first else Str.SUBSET_NONZERO_PATTERN
+            self.E.axpy(-1.0, C, structure=pattern)
             self._operators(self.ksp_e, self.E)
         self._operators(self.ksp_d, D)
 

@@ -142,23 +142,28 @@ def prolongation(dim: int, times: int = 2) -> dict:
     return errors
 
 
+def paper_case(dim: int, refinements: int):
+    """The paper cell (cases/paper/pia.toml) at coarse sizes (2 / 0.2 um) refined uniformly
+    ``refinements`` times, with fixed 10 ms steps."""
+    return load_case(
+        PIA,
+        {
+            "geometry.dimension": dim,
+            "geometry.mesh.size": "2 um",
+            "geometry.mesh.electrode_size": "0.2 um",
+            "geometry.mesh.refinements": refinements,
+            "time.dt": "0.01 s",
+            "time.adaptive": False,
+        },
+    )
+
+
 def krylov(levels: list[int], multigrid: str, dim: int = 2) -> dict:
     """Krylov iterations per linear solve (3 fixed steps after the initial state) on the paper
     cell refined uniformly 0..n times from coarse sizes, and the cell potential at the end."""
     res = {}
     for lev in levels:
-        case = load_case(
-            PIA,
-            {
-                "geometry.dimension": dim,
-                "geometry.mesh.size": "2 um",
-                "geometry.mesh.electrode_size": "0.2 um",
-                "geometry.mesh.refinements": lev,
-                "time.dt": "0.01 s",
-                "time.adaptive": False,
-            },
-        )
-        _, _, pb = build_problem(case, COMM)
+        _, _, pb = build_problem(paper_case(dim, lev), COMM)
         newton = BorderedNewton(
             pb,
             linear="iterative",

@@ -19,12 +19,10 @@ from __future__ import annotations
 import depsim  # noqa: F401  (loads MPI for the dolfinx wheel: must come before dolfinx)
 
 # isort: on
-from pathlib import Path
-
 from mpi4py import MPI
+from multigrid_studies import paper_case
 from petsc4py import PETSc
 
-from depsim.case import load_case
 from depsim.solver.block_schur import BlockSchurPreconditioner
 from depsim.solver.build import build_problem
 from depsim.solver.linear import iterative_options
@@ -33,25 +31,12 @@ from depsim.solver.simulation import Simulation
 from depsim.solver.stepsize import Stepsize
 
 COMM = MPI.COMM_WORLD
-ROOT = Path(__file__).resolve().parents[2]
-PIA = ROOT / "cases" / "paper" / "pia.toml"
 LU = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
 
 
 def _capture(dim: int, refinements: int):
     """(problem, J, b): the Jacobian and right-hand side of the last linear solve."""
-    case = load_case(
-        PIA,
-        {
-            "geometry.dimension": dim,
-            "geometry.mesh.size": "2 um",
-            "geometry.mesh.electrode_size": "0.2 um",
-            "geometry.mesh.refinements": refinements,
-            "time.dt": "0.01 s",
-            "time.adaptive": False,
-        },
-    )
-    _, _, pb = build_problem(case, COMM)
+    _, _, pb = build_problem(paper_case(dim, refinements), COMM)
     newton = BorderedNewton(
         pb, linear="iterative", petsc_options={"ksp_rtol": 1e-8}, prefix="capture_"
     )
@@ -81,13 +66,7 @@ def _solve(pb, J, b, schur: str, exact: bool, prefix: str) -> int:
             head = f"fieldsplit_{split}_"
             opts = {k: v for k, v in opts.items() if not k.startswith((head + "pc_", head + "mg_"))}
             opts.update({head + k: v for k, v in LU.items()})
-    options = PETSc.Options()
-    for key, val in opts.items():
-        options[prefix + key] = val
-    ksp = PETSc.KSP().create(COMM)
-    ksp.setOperators(J)
-    ksp.setOptionsPrefix(prefix)
-    ksp.setFromOptions()
+    ksp = _ksp(J, prefix, opts)
     block = BlockSchurPreconditioner(pb, ksp, pb.mesh_hierarchy, schur=schur)
     block.update(J)
     x = b.duplicate()
@@ -98,9 +77,10 @@ def _solve(pb, J, b, schur: str, exact: bool, prefix: str) -> int:
     return its
 
 
-def _lu(M: PETSc.Mat, prefix: str) -> PETSc.KSP:
+def _ksp(M: PETSc.Mat, prefix: str, opts: dict) -> PETSc.KSP:
+    """A KSP on ``M`` configured from ``opts`` under ``prefix``."""
     options = PETSc.Options()
-    for key, val in LU.items():
+    for key, val in opts.items():
         options[prefix + key] = val
     ksp = PETSc.KSP().create(COMM)
     ksp.setOperators(M)
@@ -122,7 +102,7 @@ def _schur_error(pb, J) -> dict:
     x.setRandom()
     bx, ainv, cx, sx, y = (D.createVecLeft() for _ in range(5))
     B.mult(x, bx)  # S x = D x - C A^-1 B x, exactly
-    _lu(A, "schur_err_a_").solve(bx, ainv)
+    _ksp(A, "schur_err_a_", LU).solve(bx, ainv)
     C.mult(ainv, cx)
     D.mult(x, sx)
     sx.axpy(-1.0, cx)
@@ -136,7 +116,7 @@ def _schur_error(pb, J) -> dict:
     y.axpy(-1.0, x)
     out["error_factored"] = y.norm() / x.norm()
     block.update(J)
-    _lu(block.S, "schur_err_s_").solve(sx, y)
+    _ksp(block.S, "schur_err_s_", LU).solve(sx, y)
     y.axpy(-1.0, x)
     out["error_nodal"] = y.norm() / x.norm()
     for obj in (factored, block, A, B, C, D, x, bx, ainv, cx, sx, y):
