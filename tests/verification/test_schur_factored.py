@@ -9,8 +9,8 @@ On a captured step Jacobian of the paper cell (charged PIA sites, 2D, one refine
   complement: the lower block-triangular preconditioner leaves I - P^-1 J nilpotent of order 2;
   the electrode rows add at most one), against many more with the nodal approximation;
 - with the V-cycles of ``"iterative"`` it needs fewer iterations than the nodal one;
-- ``mpirun -n 2`` gives the serial error and exact-solve iterations (the V-cycles' smoothing is
-  block-Jacobi by rank, so their counts differ).
+- ``mpirun -n 2`` gives the serial error and exact-solve iterations (the V-cycles' smoothing works
+  on overlapping subdomains by rank, so their counts may differ).
 """
 
 from __future__ import annotations
@@ -52,5 +52,6 @@ def test_factored_schur_mpi_matches_serial(serial):
     assert parallel["error_factored"] < 1e-3
     assert parallel["exact_factored"] <= 3
     assert parallel["exact_factored"] == serial["exact_factored"]
-    # the V-cycles' ILU smoothing is block-Jacobi by rank, so the counts differ from serial
+    # the V-cycles' ILU smoothing works on overlapping subdomains by rank (ASM), so the counts
+    # may differ from serial
     assert 0 < parallel["vcycle_factored"] < parallel["vcycle_nodal"]
