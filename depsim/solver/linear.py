@@ -117,15 +117,14 @@ _GEOMETRIC = {
     "mg_coarse_pc_type": "lu",
     "mg_coarse_pc_factor_mat_solver_type": "mumps",
 }
-#: the smoothers of geometric multigrid: ILU(0) in additive Schwarz (overlap 1: block-Jacobi
-#: ILU, which drops the couplings between ranks, took 9 against 6 iterations on 2 ranks) on
-#: both blocks, 4 sweeps on the concentration block (captured step Jacobian of the 3D paper
-#: cell at 167k DOFs, factored Schur complement, 1 rank: 8 iterations with 2 SOR sweeps
-#: everywhere, 7 with 4 ILU sweeps on c, 6 with 4 on c and 2 ILU on p, at the same time per
-#: solve; a W-cycle on c did not help: the smoother limits, not the coarse correction)
-#: ILU(1) in overlapping additive Schwarz: ILU(0) let the 3D paper cell's count grow 5 -> 8 over
-#: three refinements (captured step Jacobians, 3.5k -> 1.27M DOFs), ILU(1) 4 -> 5
-#: (benchmarks/README.md, "Where the paper cell's growth came from")
+#: the smoothers of geometric multigrid: ILU(1) in additive Schwarz on both blocks, 4 sweeps on
+#: the concentration block. Measured on captured step Jacobians of the 3D paper cell (factored
+#: Schur complement): at 167k DOFs, 1 rank, 2 SOR sweeps everywhere took 8 iterations, 4 ILU(0)
+#: sweeps on c 7, ILU(0) on both 6 (a W-cycle on c did not help: the smoother limits, not the
+#: coarse correction); overlap 1, since block-Jacobi ILU drops the couplings between ranks (9
+#: against 6 iterations on 2 ranks); ILU(1), since with ILU(0) the count grew 5 -> 8 over three
+#: refinements (3.5k -> 1.27M DOFs) and with ILU(1) 4 -> 5 (benchmarks/README.md, "Where the
+#: paper cell's growth came from")
 _GEOMETRIC_SMOOTHING = {
     "mg_levels_pc_type": "asm",
     "mg_levels_sub_pc_type": "ilu",
@@ -140,7 +139,7 @@ def iterative_options(dim: int, rtol: float = 1e-6, levels: int = 0) -> dict[str
     with one V-cycle on the concentration block ``c`` and on the potential block ``p``: GAMG,
     its threshold by the mesh dimension ``dim`` (:data:`GAMG_THRESHOLD`), or with ``levels``
     > 0 coarser nested meshes geometric multigrid on ``levels + 1`` levels (smoothing by
-    overlapping additive Schwarz ILU(0), 4 sweeps on ``c`` and 2 on ``p``, LU on the coarsest
+    overlapping additive Schwarz ILU(1), 4 sweeps on ``c`` and 2 on ``p``, LU on the coarsest
     mesh; with the factored Schur complement the ``p`` options serve its two V-cycles; the
     prolongations are set by :class:`~depsim.solver.block_schur.BlockSchurPreconditioner`)."""
     opts: dict[str, object] = {
@@ -161,8 +160,8 @@ def iterative_options(dim: int, rtol: float = 1e-6, levels: int = 0) -> dict[str
     for split in ("c", "p"):
         opts.update({f"fieldsplit_{split}_{k}": v for k, v in block.items()})
     if levels > 0:
-        # the concentration block carries the migration (a drift term): ILU(0) smooths it
-        # better than SOR (3D separator cell, 143k DOFs: 7 against 8 iterations)
+        # the concentration block carries the migration (a drift term): ILU smooths it
+        # better than SOR (3D separator cell, 143k DOFs: ILU(0) 7 against SOR 8 iterations)
         opts.update({f"fieldsplit_c_{k}": v for k, v in _GEOMETRIC_C.items()})
         opts.update({f"fieldsplit_p_{k}": v for k, v in _GEOMETRIC_SMOOTHING.items()})
     # the V-cycle on S works on S alone: by default PCMG/GAMG compute the finest residual with
