@@ -3,7 +3,8 @@
 Commands: ``run``, ``check``, ``mesh``, ``compare``, ``sweep``, ``measure``, ``info``,
 ``materials``.
 Exit codes: 0 success; 2 invalid input (case file or command line: one line
-``depsim: error: <message>`` on stderr, no traceback); 3 the solver failed; 1 anything else.
+``depsim: error: <message>`` on stderr, no traceback); 3 the solver failed; 4 the outputs
+could not be written; 1 anything else.
 Under ``mpirun`` only rank 0 prints. Every case is validated before any output folder is made.
 """
 
@@ -23,7 +24,7 @@ from depsim.cli_support import err as _err
 from depsim.cli_support import launched_by_mpi as _launched_by_mpi
 from depsim.cli_support import out as _out
 from depsim.cli_support import rank as _rank
-from depsim.errors import CaseError, SolverFailure
+from depsim.errors import CaseError, OutputFailure, SolverFailure
 
 __all__ = ["build_parser", "main", "parse_vary"]
 
@@ -272,11 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CaseError as exc:
         _err(str(exc))
         return 2
-    except SolverFailure as exc:
+    except (SolverFailure, OutputFailure) as exc:  # 3: the solver gave up; 4: the outputs
         _err(str(exc))
         if debug and _rank() == 0:
             traceback.print_exc()
-        return 3
+        return exc.exit_code
     except KeyboardInterrupt:
         _err("interrupted")
         return 1

@@ -34,9 +34,27 @@ class SolverFailure(DepsimError):
     """The solver failed after its own recovery attempts; exit code 3.
 
     ``time`` is the simulated time [s] of the failure; the last good state has been written.
+    ``stage`` says where the run was: "initial" (the initial potential solve), "steady", "step"
+    (the time loop, after step cut-backs) or "remesh" (a moving surface's new mesh); the run
+    sets it when the raiser did not.
     """
 
     exit_code = 3
+
+    def __init__(self, message: str, time: float | None = None, stage: str | None = None):
+        self.time = time
+        self.stage = stage
+        super().__init__(message)
+
+
+class OutputFailure(DepsimError):
+    """The run's outputs could not be written (disk full, no permission, a broken file);
+    exit code 4. The message names what was being written and at what simulated time [s].
+    The solver state was fine: rerun with ``--restart`` from the last checkpoint or elsewhere.
+    """
+
+    exit_code = 4
+    stage = "output"
 
     def __init__(self, message: str, time: float | None = None):
         self.time = time

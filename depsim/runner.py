@@ -9,10 +9,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from depsim.errors import CaseError, SolverFailure
+from depsim.errors import CaseError, OutputFailure, SolverFailure
 from depsim.output.exports import RunOutputs, step_scalars
+from depsim.run_summary import deposition_summary as _deposition
+from depsim.run_summary import dofs, failure_record, json_default, separator_summary
 from depsim.solver.build import build_problem, restart_bundle
 
 __all__ = ["Run", "RunResult", "check_supported"]
@@ -43,8 +43,11 @@ class Run:
     :meth:`finalise` (checkpoint, metrics.json, the result).
 
     ``out_dir`` defaults to ``restart`` (a restart continues in the stopped run's folder), else
-    ``output.dir``. A solver failure in :meth:`initialise` or :meth:`advance` is recorded (the
-    last good state is written); :meth:`finalise` then raises it.
+    ``output.dir``. A failure in :meth:`initialise` or :meth:`advance` (the initial solve, a
+    step, a remesh: :class:`SolverFailure`; writing the outputs: :class:`OutputFailure`) is
+    recorded with its stage: the last good state is written where the outputs still work, the
+    log says what happened and metrics.json carries ``status = "failed"`` and ``failure``;
+    :meth:`finalise` then raises it (exit code 3 or 4).
     """
 
     def __init__(
@@ -70,6 +73,8 @@ class Run:
         self.deposition = bool(case.electrode.deposition)
         self._check_restart()
         self.status, self.message = "finished", ""
+        self.stage = "build"  # where the run is: build, initial, steady, step, output, done
+        self.failure: SolverFailure | OutputFailure | None = None
         self.time_loop = None  # wall time of the time loop [s] (transient runs)
         self.controller = None
         self.outputs = None
@@ -94,6 +99,7 @@ class Run:
     def build(self) -> None:
         """Mesh, problem, Newton solver, time loop, protocol and moving surface."""
         from depsim.deposition.protocol import Protocol
+        from depsim.solver.capacity import check_current_capacity
         from depsim.solver.simulation import Simulation
         from depsim.solver.stepsize import Stepsize
 
@@ -110,6 +116,7 @@ class Run:
         )
         self.sim = Simulation(problem, self.make_newton(problem), self.stepsize)
         self.protocol = Protocol.from_case(case)
+        check_current_capacity(self.params, self.protocol, case.model.charge == "poisson")
         if case.operation.steps:
             self.stepsize.milestones = self.protocol.milestones(case.time.end)
         if self.deposition:
@@ -164,13 +171,14 @@ class Run:
             "mesh: %d cells, h_min = %.3g um; %d dofs",
             self.bundle.n_cells,
             self.bundle.h_min * 1e6,
-            _dofs(problem),
+            dofs(problem),
         )
         self.outputs = RunOutputs(case, problem, self.bundle, out_dir, comm, append=bool(restart))
         self.outputs.deposition = self.controller
+        self.stage = "initial"
         try:
             self._initial_state()
-        except SolverFailure as exc:
+        except (SolverFailure, OutputFailure) as exc:
             self._failed(exc)
 
     def _initial_state(self) -> None:
@@ -194,7 +202,7 @@ class Run:
             start = value if mode == "potentiostatic" else None
         sim.initialise(potential=start)
         if not case.time.steady:
-            self.outputs.write(0.0, sim, step_scalars(sim.problem, sim))
+            self._write(0.0)
 
     # --- 3. advance -------------------------------------------------------------------------------
     def advance(self) -> None:
@@ -204,16 +212,33 @@ class Run:
             return
         try:
             if self.case.time.steady:
+                self.stage = "steady"
                 self._steady()
             else:
+                self.stage = "step"
                 self._time_loop()
-        except SolverFailure as exc:
+        except (SolverFailure, OutputFailure) as exc:
             self._failed(exc)
+
+    def _write(self, t: float) -> None:
+        """Write the outputs of time ``t`` [s]; any error on any rank becomes an
+        :class:`OutputFailure` on every rank (naming the folder, the time and the cause)."""
+        error = None
+        try:
+            self.outputs.write(t, self.sim, step_scalars(self.sim.problem, self.sim))
+        except Exception as exc:  # noqa: BLE001 - disk full, permissions, a broken file
+            error = f"{type(exc).__name__}: {exc}"
+        errors = [e for e in self.comm.allgather(error) if e is not None]
+        if errors:
+            raise OutputFailure(
+                f"writing the outputs to {self.out_dir} at t = {t:.6g} s failed: {errors[0]}",
+                time=t,
+            )
 
     def _steady(self) -> None:
         sim = self.sim
         sim.solve_steady()
-        self.outputs.write(0.0, sim, step_scalars(sim.problem, sim))
+        self._write(0.0)
         self.logger.info(
             "steady state: V = %.6g V, i = %.6g A/m^2",
             sim.problem.cell_potential,
@@ -250,7 +275,7 @@ class Run:
                 self.stepsize.dt = case.time.dt
                 sim.dt_prev = None
             if info.step % every == 0 or switch or info.t >= t_end * (1 - 1e-12):
-                self.outputs.write(info.t, sim, step_scalars(sim.problem, sim))
+                self._write(info.t)
             if ckpt_every and info.step % ckpt_every == 0:
                 self.checkpoint()
 
@@ -259,17 +284,30 @@ class Run:
             sim.advance(t_end, on_step, before_step)
         self.time_loop = time.perf_counter() - loop0
 
-    def _failed(self, exc: SolverFailure) -> None:
-        """Record a solver failure and write the last good state (U_n, restored after the
-        failed step) and a checkpoint."""
-        self.status, self.message = "failed", str(exc)
-        self.logger.error("%s", exc)
+    def _failed(self, exc: SolverFailure | OutputFailure) -> None:
+        """Record a failure (its stage, time and message) and write the last good state (U_n,
+        restored after the failed step) and a checkpoint. Writing them may fail too (the
+        outputs are what failed, or the state never existed): that is logged, not raised."""
+        if getattr(exc, "stage", None) is None:
+            exc.stage = self.stage
+        self.status, self.message, self.failure = "failed", str(exc), exc
+        self.logger.error("%s [stage: %s]", exc, exc.stage)
         sim = self.sim
         problem = sim.problem
         problem.U.x.array[:] = problem.U_n.x.array
-        if self.outputs.last_time is None or self.outputs.last_time < sim.t:
-            self.outputs.write(sim.t, sim, step_scalars(problem, sim))
-        self.checkpoint()
+        if sim.salt0 is None:  # the initial solve failed: there is no good state to keep
+            self.logger.error("no initial state: no fields or checkpoint written for t = 0")
+            return
+        if not isinstance(exc, OutputFailure):
+            try:
+                if self.outputs.last_time is None or self.outputs.last_time < sim.t:
+                    self._write(sim.t)
+            except OutputFailure as second:
+                self.logger.error("the last good state was not written: %s", second)
+        try:
+            self.checkpoint()
+        except Exception as second:  # noqa: BLE001 - the failure being reported comes first
+            self.logger.error("no checkpoint was written: %s: %s", type(second).__name__, second)
 
     def checkpoint(self) -> None:
         """Restart data: the solver state and, for a moving surface, its mesh and state."""
@@ -289,14 +327,20 @@ class Run:
         from depsim.case import case_hash
         from depsim.output import versions
 
-        self.outputs.close()
         case, comm, sim, out_dir = self.case, self.comm, self.sim, self.out_dir
+        try:
+            self.outputs.close()
+            if self.status == "finished" and not case.time.steady:
+                self.checkpoint()
+        except Exception as exc:  # noqa: BLE001
+            if self.failure is None:
+                self._failed(OutputFailure(f"closing the outputs in {out_dir} failed: {exc}"))
         problem, newton = sim.problem, sim.newton
-        if self.status == "finished" and not case.time.steady:
-            self.checkpoint()
+        failure = self.failure
         extra = {
             "status": self.status,
             "message": self.message,
+            "failure": None if failure is None else failure_record(failure, self.stage, sim.t),
             "case": case.case.name,
             "case_hash": case_hash(case),
             "versions": versions(),
@@ -308,25 +352,34 @@ class Run:
             "newton_iterations": newton.total_iterations,
             "linear_iterations": newton.total_linear_iterations,
             "lu_factorisations": newton.total_factorisations,
-            "dofs": _dofs(problem),
+            "dofs": dofs(problem),
             "cells": self.bundle.n_cells,
             "h_min": self.bundle.h_min,
             "t_end": sim.t,
-            **_separator_metrics(self.params, self.logger),
-            **self._deposition_metrics(),
+            **separator_summary(self.params, self.logger),
+            **self._deposition_summary(),
         }
         extra["wall_time"] = time.perf_counter() - self.wall0
         metrics = self.outputs.metrics.to_dict(extra)
+        written = None
         if comm.rank == 0:
-            self.outputs.metrics.write_json(out_dir / "metrics.json", extra)
+            try:
+                self.outputs.metrics.write_json(out_dir / "metrics.json", extra)
+            except Exception as exc:  # noqa: BLE001
+                written = f"{type(exc).__name__}: {exc}"
+        written = comm.bcast(written, root=0)
+        if written is not None:
+            self.logger.error("metrics.json was not written: %s", written)
+            if failure is None:
+                failure = OutputFailure(f"writing {out_dir / 'metrics.json'} failed: {written}")
         self.logger.info("%s in %.1f s; outputs in %s", self.status, extra["wall_time"], out_dir)
         newton.destroy()
-        if self.status == "failed":
-            err = SolverFailure(self.message, time=sim.t)
-            err.output_dir = out_dir
-            raise err
+        self.stage = "done"
+        if failure is not None:
+            failure.output_dir = out_dir
+            raise failure
         return RunResult(
-            metrics=json.loads(json.dumps(metrics, default=_none)),
+            metrics=json.loads(json.dumps(metrics, default=json_default)),
             output_dir=out_dir,
             status=self.status,
             message=self.message,
@@ -337,61 +390,11 @@ class Run:
         if self.outputs is not None and not self.outputs.closed:
             self.outputs.close()
 
-    def _deposition_metrics(self) -> dict:
-        """The surface-profile figure and Faraday's check of a moving surface ({} without)."""
-        controller, logger = self.controller, self.logger
-        if controller is None:
+    def _deposition_summary(self) -> dict:
+        """The moving surface's figure and Faraday check; a diagnostic that does not fail."""
+        try:
+            dim = self.case.geometry.dimension
+            return _deposition(self.controller, self.out_dir, dim, self.logger)
+        except Exception as exc:  # noqa: BLE001 - e.g. the figure could not be written
+            self.logger.warning("deposition summary failed: %s", exc)
             return {}
-        fig = controller.write_figure(self.out_dir / "surface_profiles.png")
-        check = controller.faraday_check()
-        if fig is not None:
-            logger.info("surface profiles: %s", fig)
-        logger.info(
-            "deposition: electrolyte volume lost %.6g vs V_m Q A / F = %.6g m^%d (rel. %.2g); "
-            "%d remeshes",
-            check["volume_lost"],
-            check["expected"],
-            self.case.geometry.dimension,
-            check["rel_err"] or 0.0,
-            controller.remeshes,
-        )
-        return {
-            "deposit_volume_expected": check["expected"],
-            "deposit_volume_lost": check["volume_lost"],
-            "deposit_faraday_error": check["rel_err"],
-        }
-
-
-def _dofs(problem) -> int:
-    return problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs
-
-
-def _none(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return None
-
-
-def _separator_metrics(params, logger) -> dict:
-    """Virtual measurement of the separator as simulated (depsim.virtual): its effective
-    transference number (Hittorf) and conductivity at c0; {} without a separator."""
-    if params.separator is None:
-        return {}
-    from depsim.virtual import measure_separator
-
-    try:
-        m = measure_separator(params.separator, params.c0, params.temperature, steady=False)
-    except Exception as exc:  # a diagnostic must not fail the run
-        logger.warning("virtual separator measurement failed: %s", exc)
-        return {"separator_transference_number": None, "separator_conductivity": None}
-    logger.info(
-        "separator as simulated: t+ = %.4g, conductivity = %.4g S/m (Donnan potential %.4g mV)",
-        m.transference_number,
-        m.conductivity,
-        1e3 * m.donnan_potential,
-    )
-    return {
-        "separator_transference_number": m.transference_number,
-        "separator_conductivity": m.conductivity,
-        "separator_donnan_potential": m.donnan_potential,
-    }

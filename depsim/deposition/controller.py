@@ -164,7 +164,9 @@ class DepositionController:
             )
         except (RemeshError, GeometryError) as exc:
             raise SolverFailure(
-                f"remeshing failed at t = {self.sim.t:.6g} s: {exc}", time=self.sim.t
+                f"remeshing failed at t = {self.sim.t:.6g} s: {exc}",
+                time=self.sim.t,
+                stage="remesh",
             ) from exc
         # thickness along the old surface, carried over by interpolation along the surface
         nodes = old.mover._geom_nodes[old.growth.blocks]

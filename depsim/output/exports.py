@@ -78,15 +78,19 @@ class RunOutputs:
         return s
 
     def write(self, t: float, sim, extra_scalars: dict) -> dict:
-        """Write fields, interface rows and the metrics of time ``t`` [s]."""
+        """Write fields, interface rows and the metrics of time ``t`` [s]. Collective: an error
+        of a rank-local file write is raised after the collective calls (on that rank only)."""
         from depsim.output import interface_metrics
+        from depsim.output.deferred import DeferredErrors
 
+        deferred = DeferredErrors()
         if self.deposition is not None:
             self.fields.refresh_mass()  # the mesh moved
         self.fields.update()
-        self.writer.write(t)
+        self.writer.write(t, deferred)
         samples = self.interface_samples()
-        self.csv.append(t, samples)
+        with deferred.guard():
+            self.csv.append(t, samples)
         scalars: dict = {}
         if samples is not None:
             scalars = interface_metrics(samples, c0=self.problem.params.c0)
@@ -101,6 +105,7 @@ class RunOutputs:
             self.deposition.record_profile(t, samples)
         self.metrics.record(t, **scalars)
         self.last_time = t
+        deferred.raise_first()
         return scalars
 
     def close(self) -> None:

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 from dolfinx import fem, io
 
+from depsim.output.deferred import DeferredErrors
 from depsim.output.gather import check_p1, gather_p1
 
 __all__ = ["FORMATS", "FieldWriter"]
@@ -203,14 +205,19 @@ class FieldWriter:
         new_mesh = mesh if mesh is not None else check_p1(functions)
         self._open(new_mesh, functions)
 
-    def write(self, t: float):
-        """Write all fields at simulated time ``t`` (s). Collective."""
+    def write(self, t: float, deferred: DeferredErrors | None = None):
+        """Write all fields at simulated time ``t`` (s). Collective.
+
+        ``deferred``: where the rank-0 XDMF write keeps its error (so that the VTX write and the
+        caller's later collective calls still run on every rank); None raises it at once.
+        """
         if self._closed:
             raise RuntimeError("FieldWriter is closed")
         if "xdmf" in self.formats:
             points, cells, data = gather_p1(self.functions)
             if self.comm.rank == 0:
-                self._xdmf.write(t, points, cells, data, self.moving)
+                with deferred.guard() if deferred is not None else nullcontext():
+                    self._xdmf.write(t, points, cells, data, self.moving)
         if self._vtx is not None:
             for src, dst in self._copies:
                 dst.x.array[:] = src.x.array

@@ -97,6 +97,12 @@ class KineticsLaw:
         """Reaction current density [units of ``i0``], anodic positive."""
         raise NotImplementedError
 
+    def plateau(self, c_hat: float = 1.0) -> tuple[float, float] | None:
+        """The largest (anodic, cathodic) current magnitudes [units of i0] the law carries at
+        any overpotential, at surface concentration c_hat = c+/c_ref; None: unbounded (as
+        Butler–Volmer). A saturating law (Marcus–Hush–Chidsey) overrides this."""
+        return None
+
     def overpotential(self, i: float, i0: float, c_hat: float = 1.0) -> float:
         """eta_hat with rate(i0, eta_hat, c_hat) = i (the rate increases with eta_hat).
 

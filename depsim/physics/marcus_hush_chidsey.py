@@ -64,6 +64,10 @@ class MarcusHushChidsey(KineticsLaw):
         k_ox, k_red = self.rates(eta_hat, backend)
         return i0 * (k_ox - c_hat * k_red)
 
+    def plateau(self, c_hat: float = 1.0) -> tuple[float, float]:
+        """(anodic, cathodic) plateaus [units of i0]: 4 / erfc(a(0)) and c_hat times that."""
+        return self.saturation, float(c_hat) * self.saturation
+
     @property
     def saturation(self) -> float:
         """The anodic plateau i_BV(eta -> inf) / i0 = 4 / erfc(a(0)) [-]."""

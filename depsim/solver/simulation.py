@@ -321,16 +321,21 @@ class Simulation:
         self.salt_expected += dM
         self._dM_prev = dM
 
-    def mass_balance_error(self) -> float:
+    def mass_balance_error(self) -> float | None:
         """Transient: |M(t) - M_expected(t)| / M(0), total salt against the salt that entered
         through the boundaries (consistent boundary fluxes, the scheme's time weights).
-        Steady: |net salt inflow| / |Li+ flux through the electrode| (zero at steady state)."""
+        Steady: |net salt inflow| / |Li+ flux through the electrode| (zero at steady state).
+        None before the initial state exists (an initial solve that failed)."""
         pb = self.problem
+        if self.salt0 is None and not self.steady:
+            return None
         if self.steady:
             cation = abs(pb.electrode_current()) * pb.projected_area / FARADAY
             return abs(pb.salt_inflow()) / cation if cation else abs(pb.salt_inflow())
         return abs(pb.salt_amount() - self.salt_expected) / abs(self.salt0)
 
-    def salt_change(self) -> float:
-        """(M(t) - M(0)) / M(0) of the total salt."""
+    def salt_change(self) -> float | None:
+        """(M(t) - M(0)) / M(0) of the total salt; None before the initial state exists."""
+        if self.salt0 is None:
+            return None
         return (self.problem.salt_amount() - self.salt0) / self.salt0
