@@ -127,7 +127,20 @@ class Case(_Table):
     def check_supported(self) -> None:
         """Refuse combinations of options that cannot run together (CaseError, exit code 2)."""
         el, steady = self.electrode, self.time.steady
+        sep, layer = self.separator, self.geometry.separator
+        gap = layer.gap if layer is not None and self.geometry.kind == "interface_cell" else 0.0
+        charged_sites = sep is not None and any(s.surface_charge != 0 for s in sep.sites)
         rules = (  # (refused when, key, why, value, allowed)
+            (
+                charged_sites and gap > 0,
+                "separator.sites",
+                f"charged sites sit where the separator touches the Li, but "
+                f"geometry.separator.gap = {gap:g} m lifts the separator off the Li; depsim "
+                "neither moves them onto the Li nor places them on the separator's face",
+                [s.name for s in sep.sites] if sep is not None else None,
+                "geometry.separator.gap = 0 (separator pressed on the Li) with sites, or no "
+                "charged sites with a gap (separator.fixed_charge charges the matrix itself)",
+            ),
             (
                 el.deposition and steady,
                 "time.steady",

@@ -178,11 +178,12 @@ class Geometry(_Table):
             )
         if self.separator is not None:
             top = self.separator.gap + self.separator.thickness
-            if top >= self.height:
+            if top > self.height * (1.0 + 1e-9):  # as CellGeometry.separator_levels
                 _fail(
-                    f"gap + thickness = {top:g} m must be smaller than height = {self.height:g} m",
+                    f"gap + thickness = {top:g} m exceeds height = {self.height:g} m",
                     field="separator.thickness",
                     value=self.separator.thickness,
-                    allowed="gap + thickness < height",
+                    allowed="gap + thickness <= height (equal: the separator reaches the "
+                    "reservoir at the top)",
                 )
         return self

@@ -75,9 +75,10 @@ RULES = [
     ),
     (
         "separator layer does not fit",
-        {**SEP, "geometry.separator.thickness": "3 um", "geometry.separator.gap": "1 um"},
+        {**SEP, "geometry.separator.thickness": "3.1 um", "geometry.separator.gap": "1 um"},
         "geometry.separator.thickness",
-        {**SEP, "geometry.separator.thickness": "2.9 um", "geometry.separator.gap": "1 um"},
+        # gap + thickness = height: the separator reaches the reservoir at the top
+        {**SEP, "geometry.separator.thickness": "3 um", "geometry.separator.gap": "1 um"},
     ),
     (
         "layer without [separator]",
@@ -411,6 +412,32 @@ def test_geometry_rule_and_its_valid_neighbour(base, name, bad, key, good):
         CellGeometry.from_case(load_case(base, bad)).validate()
     assert err.value.key == key, str(err.value)
     CellGeometry.from_case(load_case(base, good)).validate()
+
+
+SITES = """
+[separator]
+material = "PIA"
+[[separator.sites]]
+name = "N1"
+surface_charge = "-0.05 C/m^2"
+[geometry.separator]
+thickness = "1 um"
+"""
+
+
+def test_charged_sites_need_the_separator_on_the_li(tmp_path):
+    """Sites are the separator's charge where it touches the Li: with a gap they are refused
+    (naming the key and what to do), never moved onto the Li; uncharged sites, or gap = 0, are
+    valid."""
+    path = tmp_path / "sites.toml"
+    path.write_text(BASE + SITES)
+    gap = {"geometry.separator.gap": "0.3 um"}
+    with pytest.raises(CaseError) as err:
+        load_case(path, gap)
+    assert err.value.key == "separator.sites" and "gap = 0" in str(err.value)
+    assert "3e-07 m" in str(err.value)
+    load_case(path)  # gap = 0
+    load_case(path, {**gap, "separator.sites[0].surface_charge": 0.0})
 
 
 def test_flat_cell_of_0_6_um_is_accepted(base):

@@ -185,6 +185,16 @@ def test_separator_with_gap():
     assert b.cell_counts["separator"] + b.cell_counts["electrolyte"] == b.n_cells
 
 
+def test_separator_reaching_the_reservoir():
+    """gap + thickness = height: the separator's top is the cell's top (reservoir) boundary;
+    only its bottom face is an internal separator interface."""
+    gap = 1 * UM
+    b = mesh_of(roughness="sine", separator_thickness=H - gap, separator_gap=gap)
+    assert cell_measures(b, SEPARATOR).sum() == pytest.approx(W * (H - gap), rel=1e-9)
+    assert b.facet_measure(SEPARATOR_INTERFACE) == pytest.approx(W, rel=1e-12)
+    assert b.facet_measure(b.markers["top"]) == pytest.approx(W, rel=1e-12)
+
+
 def test_separator_validation():
     with pytest.raises(ValueError, match="must exceed the roughness amplitude"):
         CellGeometry(
