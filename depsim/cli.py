@@ -188,12 +188,19 @@ def _cmd_sweep(args) -> int:
 def _cmd_measure(args) -> int:
     from depsim.lab import measure, parse_what
     from depsim.lab.measure import check_elements
+    from depsim.lab.protocol import protocol_from_options
 
     what = parse_what(args.what)  # refused before the case is even loaded
     check_elements(args.elements)
+    protocol = protocol_from_options(args)
     case = _load(args.case, _overrides(args.overrides))
     out = Path(args.out) if args.out else Path(case.output.dir) / "lab"
-    result = measure(case, what=what, out_dir=out, elements=args.elements)
+    result = measure(case, what=what, out_dir=out, elements=args.elements, protocol=protocol)
+    from depsim.lab.assessment import summary_table
+
+    _out(summary_table(result.measurements))
+    for w in result.measurements["warnings"]:
+        print(f"{PROG}: warning: {w}", file=sys.stderr, flush=True)
     _out(str(result.output_dir))
     return 0
 

@@ -149,6 +149,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=120,
         help="elements across each virtual cell (>= 8; default 120)",
     )
+    g = p.add_argument_group("protocol settings (defaults: docs/virtual-lab.md §8)")
+    g.add_argument("--bv-step", metavar="DV", help="Bruce-Vincent step (default '10 mV')")
+    g.add_argument(
+        "--tafel-window", metavar="LO,HI", help="Tafel fit window |eta|/V_T (default 5,10)"
+    )
+    g.add_argument("--tafel-step", metavar="S", type=float, help="sweep step in V_T (0.25)")
+    g.add_argument(
+        "--eis-points-per-decade", metavar="N", type=int, help="EIS frequencies per decade (20)"
+    )
+    g.add_argument(
+        "--sand-current",
+        metavar="I",
+        help="Sand plating current, e.g. '5 mA/cm^2' (default: the case's, or 4 x i_lim)",
+    )
     _add_set(p)
 
     sub.add_parser("info", help="versions, MPI size and available linear solvers")

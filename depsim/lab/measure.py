@@ -61,21 +61,36 @@ def measure(
     comm=None,
     elements: int = ELEMENTS,
     sand_steps: int = 1000,
+    protocol=None,
 ) -> LabResult:
     """Run the measurements ``what`` (default all of :data:`MEASUREMENTS`) on ``case`` (a
     validated :class:`depsim.case.Case`) and, when ``out_dir`` is given, write the folder.
 
     Raises CaseError for input the lab refuses (before anything is written) and
     SolverFailure when a protocol cannot be completed. ``elements``: across each virtual
-    cell; ``sand_steps``: time steps per expected Sand time."""
+    cell; ``sand_steps``: time steps per expected Sand time; ``protocol``: the protocol
+    settings (:class:`depsim.lab.protocol.LabProtocol`; default: the literature defaults)."""
     from depsim.lab.cell import default_comm, material_from_case
+    from depsim.lab.protocol import LabProtocol
+
+    protocol = LabProtocol() if protocol is None else protocol
 
     names = parse_what(what)
     check_elements(elements)
     material = material_from_case(case)
+    i_lim = material.closed_cell.limiting_current()
+    if protocol.sand_current is not None and "sand" in names and material.fixed_charge == 0:
+        if protocol.sand_current <= i_lim:
+            raise CaseError(
+                "--sand-current",
+                f"at or below the closed cell's limiting current {i_lim:.6g} A/m^2 the surface "
+                "never depletes (no Sand time)",
+                protocol.sand_current,
+                f"> {i_lim:.6g} A/m^2",
+            )
     comm = default_comm() if comm is None else comm
     start = time.perf_counter()
-    out, curves = _run(case, material, names, comm, int(elements), int(sand_steps))
+    out, curves = _run(case, material, names, comm, int(elements), int(sand_steps), protocol)
     out["wall_time"] = time.perf_counter() - start
     out["mpi_size"] = comm.size
     folder = None
@@ -86,11 +101,18 @@ def measure(
 
 
 def _inputs(case, material) -> dict:
+    from depsim.physics.separator import donnan_concentrations
+
     p = material.params
+    i0_eff = p.i0  # the exchange current at the Li's c+ (the pore's, Donnan, in a charged one)
+    if p.kinetics in ("butler-volmer", "frumkin"):
+        c_plus = float(donnan_concentrations(p.c0, material.fixed_charge)[0])
+        i0_eff = p.i0 * (c_plus / p.reference_concentration) ** p.alpha_a
     return {
         "conductivity": material.conductivity,
         "transference_number": material.t_plus,
         "exchange_current_density": p.i0,
+        "exchange_current_density_effective": float(i0_eff),
         "thickness": material.thickness,
         "fixed_charge": material.fixed_charge,
         "double_layer_capacitance": material.double_layer_capacitance,
@@ -99,20 +121,23 @@ def _inputs(case, material) -> dict:
     }
 
 
-def _run(case, material, names, comm, n, sand_steps) -> tuple[dict, dict]:
+def _run(case, material, names, comm, n, sand_steps, protocol) -> tuple[dict, dict]:
     from depsim.errors import SolverFailure
+    from depsim.lab.assessment import assess
     from depsim.lab.bruce_vincent import measure_bruce_vincent
     from depsim.lab.eis import LiHalfCell, measure_eis
     from depsim.lab.sand import measure_sand
-    from depsim.lab.tafel import measure_tafel
+    from depsim.lab.tafel import measure_tafel, transport_corrected
+    from depsim.physics.polarisation import richardson_zero_step
 
     out: dict = {"inputs": _inputs(case, material), "ignored": list(material.ignored)}
+    out["protocol"] = protocol.as_dict()
     curves: dict = {}
     li = None
     try:
         if {"eis", "bruce-vincent", "tafel"} & set(names):
             li = LiHalfCell(material, n, comm)
-            eis = measure_eis(material, li, n, comm)
+            eis = measure_eis(material, li, n, comm, protocol.eis_points_per_decade)
             curves["eis"] = eis
             arcs = eis.arcs
             out["conductivity"] = eis.conductivity
@@ -121,18 +146,32 @@ def _run(case, material, names, comm, n, sand_steps) -> tuple[dict, dict]:
                 "R_bulk_blocking": eis.R_bulk_blocking,
                 "conductivity_li_cell": material.thickness / arcs.R_bulk,
                 "frequency_range": [float(eis.frequency[0]), float(eis.frequency[-1])],
-                "points_per_decade": 20,
+                "points_per_decade": protocol.eis_points_per_decade,
             }
         if "bruce-vincent" in names:
             if eis.arcs.R_interface is None:
                 raise SolverFailure("Bruce-Vincent: the rest spectrum shows no interfacial arc")
-            bv = measure_bruce_vincent(material, li, arcs.R_interface, eis.frequency, n, comm)
+            bv = measure_bruce_vincent(
+                material, li, arcs.R_interface, eis.frequency, n, comm, dV=protocol.bv_step
+            )
             curves["bruce-vincent"] = bv
             out["transference_number_bruce_vincent"] = bv.transference_number
-            out["bruce_vincent"] = bv.as_dict()
+            out["bruce_vincent"] = {**bv.as_dict(), "expected_bias": _bv_bias(bv, arcs, material)}
+            half = measure_bruce_vincent(
+                material, li, arcs.R_interface, eis.frequency, n, comm, dV=0.5 * bv.dV
+            )
+            steps, values = (bv.dV, half.dV), (bv.transference_number, half.transference_number)
+            out["bruce_vincent_extrapolated"] = {
+                "steps": list(steps),
+                "transference_numbers": list(values),
+                "transference_number": richardson_zero_step(steps, values),
+            }
         if "tafel" in names:
             try:
-                tf = measure_tafel(li, 0.5 * arcs.R_bulk)
+                tf = measure_tafel(
+                    li, 0.5 * arcs.R_bulk, protocol.tafel_window, protocol.eta_max,
+                    protocol.tafel_step,
+                )  # fmt: skip
             except ValueError as exc:
                 raise SolverFailure(f"Tafel: {exc}") from exc
             curves["tafel"] = tf
@@ -140,16 +179,74 @@ def _run(case, material, names, comm, n, sand_steps) -> tuple[dict, dict]:
             out["tafel"] = tf.as_dict()
         if "sand" in names:
             current = float(case.current_density or 0.0)
-            sd = measure_sand(material, current, n, comm, steps=sand_steps)
+            sd = measure_sand(
+                material, current, n, comm, steps=sand_steps, current=protocol.sand_current
+            )
             curves["sand"] = sd
             out["sand_time"] = sd.sand_time
             out["sand"] = sd.as_dict()
     finally:
         if li is not None:
             li.cell.destroy()
+    if "tafel" in curves:
+        i_lim = _measured_limiting_current(out, curves["eis"], material)
+        if i_lim is not None:
+            out["tafel"]["transport_corrected"] = transport_corrected(
+                curves["tafel"], i_lim, material.params.temperature, protocol.tafel_window
+            )
     if "eis" not in names:
         out.pop("conductivity", None)
+    assess(out)
     return out, curves
+
+
+def _bv_bias(bv, arcs, material) -> float | None:
+    """Expected relative bias of the Bruce–Vincent t+ (Butler–Volmer curvature), or None for
+    kinetics without that closed form."""
+    from depsim.physics.constants import thermal_voltage
+    from depsim.physics.polarisation import bruce_vincent_bias, butler_volmer_curvature
+
+    p = material.params
+    if p.kinetics not in ("butler-volmer", "frumkin"):
+        return None
+    k = butler_volmer_curvature(p.alpha_a, p.alpha_c)
+    V_T = thermal_voltage(p.temperature)
+    return bruce_vincent_bias(
+        bv.dV, bv.I0, bv.R0, bv.I_ss, arcs.R_bulk, bv.transference_number, k, V_T
+    )
+
+
+def _measured_limiting_current(out: dict, eis, material) -> float | None:
+    """The half cell's limiting current F D c0 / ((1 - t+) L/2) [A/m^2] from measured values:
+    t+ the Bruce–Vincent dV -> 0 value (the case's t+ when Bruce–Vincent is not run), D from
+    the Sand time (:func:`depsim.lab.sand.diffusivity_from_sand_time`) or, without one, from
+    the apex of the rest spectrum's diffusion arc, D = eps (L/2)^2 omega_apex / (omega tau)_apex
+    (less accurate where that arc is small beside the charge-transfer arc). None for a charged
+    pore (no limiting current, no Boltzmann anion) or without either reading; the source of D
+    is recorded in ``out["tafel"]``."""
+    import math
+
+    from depsim.lab.sand import diffusivity_from_sand_time
+    from depsim.physics.constants import FARADAY
+    from depsim.physics.impedance import warburg_apex_omega_tau
+
+    if material.fixed_charge != 0:
+        return None
+    extrapolated = out.get("bruce_vincent_extrapolated")
+    t_plus = extrapolated["transference_number"] if extrapolated else material.t_plus
+    half, c0 = 0.5 * material.thickness, material.params.c0
+    f_apex = eis.arcs.f_diffusion_apex
+    if out.get("sand_time") is not None:
+        D = diffusivity_from_sand_time(out["sand_time"], out["sand"]["current"], material, t_plus)
+        source = "sand"
+    elif f_apex is not None:
+        D = material.porosity * half**2 * 2.0 * math.pi * f_apex / warburg_apex_omega_tau()
+        source = "diffusion arc"
+    else:
+        return None
+    out["tafel"]["salt_diffusivity_measured"] = D
+    out["tafel"]["salt_diffusivity_from"] = source
+    return FARADAY * D * c0 / ((1.0 - t_plus) * half)
 
 
 def _write(folder: Path, out: dict, curves: dict, names, comm) -> None:

@@ -49,6 +49,36 @@ class SandResult:
         return {k: getattr(self, k) for k in keys.split()}
 
 
+def diffusivity_from_sand_time(
+    t_S: float, current: float, material: Material, t_plus: float
+) -> float:
+    """The salt diffusivity D [m^2/s] whose closed-cell Sand time (the series of
+    :class:`depsim.physics.polarisation.ClosedCell`, with ``material``'s thickness, c0 and
+    porosity and the measured ``t_plus``) at plating ``current`` [A/m^2] is ``t_S`` [s]:
+    bisection in ln D around the semi-infinite estimate 4 t_S ((1 - t+) i)^2 / (pi eps (F c0)^2)
+    (t_S grows with D)."""
+    import math
+
+    from depsim.physics.constants import FARADAY
+    from depsim.physics.polarisation import ClosedCell
+
+    p = material.params
+    guess = 4.0 * t_S * ((1.0 - t_plus) * current) ** 2
+    guess /= math.pi * material.porosity * (FARADAY * p.c0) ** 2
+    lo, hi = math.log(0.1 * guess), math.log(10.0 * guess)
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        cell = ClosedCell(material.thickness, math.exp(mid), t_plus, p.c0, material.porosity)
+        t_mid = cell.sand_time(current)
+        if t_mid is None or t_mid > t_S:  # None: no depletion, D too large
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo < 1e-12:
+            break
+    return math.exp(0.5 * (lo + hi))
+
+
 def sand_current(material: Material, case_current: float) -> tuple[float, float]:
     """(applied current, closed-cell limiting current) [A/m^2] (module docstring)."""
     i_lim = material.closed_cell.limiting_current()
@@ -58,14 +88,16 @@ def sand_current(material: Material, case_current: float) -> tuple[float, float]
 
 
 def measure_sand(
-    material: Material, case_current: float, n: int, comm, steps: int = STEPS
-) -> SandResult:
+    material: Material, case_current: float, n: int, comm, steps: int = STEPS,
+    current: float | None = None,
+) -> SandResult:  # fmt: skip
     """Run the chronopotentiometry (module docstring) with ``steps`` time steps per expected
-    Sand time."""
+    Sand time, at ``current`` [A/m^2] when given (else chosen from ``case_current``)."""
     from depsim.solver.simulation import Simulation
     from depsim.solver.stepsize import Stepsize
 
-    current, i_lim = sand_current(material, case_current)
+    chosen, i_lim = sand_current(material, case_current)
+    current = chosen if current is None else float(current)
     closed = material.closed_cell
     t_semi = closed.sand_time_semi_infinite(current)
     t_exact = closed.sand_time(current) if material.fixed_charge == 0.0 else None
@@ -105,4 +137,10 @@ def measure_sand(
     return SandResult(current, i_lim, t_S, t_exact, t_semi, t, np.array(volts), c)
 
 
-__all__ = ["SAND_FACTOR", "SandResult", "measure_sand", "sand_current"]
+__all__ = [
+    "diffusivity_from_sand_time",
+    "SAND_FACTOR",
+    "SandResult",
+    "measure_sand",
+    "sand_current",
+]

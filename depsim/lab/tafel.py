@@ -102,12 +102,15 @@ def polarisation_sweep(li: LiHalfCell, eta_max: float = ETA_MAX, step: float = S
     return arr[:, 0], arr[:, 1]
 
 
-def measure_tafel(li: LiHalfCell, R_bulk_half: float, window=WINDOW) -> TafelResult:
-    """The sweep and its Tafel fit (module docstring); ``R_bulk_half`` = R_b / 2 [Ohm m^2]."""
+def measure_tafel(
+    li: LiHalfCell, R_bulk_half: float, window=WINDOW, eta_max: float = ETA_MAX, step=STEP
+) -> TafelResult:
+    """The sweep (to ``eta_max``, in steps of ``step``; V_T) and its Tafel fit in ``window``
+    (|eta| / V_T; module docstring); ``R_bulk_half`` = R_b / 2 [Ohm m^2]."""
     mat = li.cell.material
     p = mat.params
     V_T = li.cell.V_T
-    V, current = polarisation_sweep(li)
+    V, current = polarisation_sweep(li, eta_max, step)
     eta = V - current * R_bulk_half
     lo, hi = window[0] * V_T, window[1] * V_T
     branch: dict[str, float | None] = {}  # the TafelResult fields of each branch's fit
@@ -137,4 +140,53 @@ def measure_tafel(li: LiHalfCell, R_bulk_half: float, window=WINDOW) -> TafelRes
     )
 
 
-__all__ = ["ETA_MAX", "WINDOW", "TafelResult", "measure_tafel", "polarisation_sweep"]
+#: c_s / c0 below which a plating point is not used: its corrected current and overpotential
+#: change by (1 - c_s/c0) / (c_s/c0) times the relative error of i_lim (1 at 0.5)
+MIN_SURFACE_FRACTION = 0.5
+
+
+def transport_corrected(tf: TafelResult, i_lim: float, temperature: float, window=WINDOW) -> dict:
+    """Tafel fit of the sweep corrected for concentration polarisation with the half cell's
+    limiting current ``i_lim`` [A/m^2] at ``temperature`` [K] (docs/virtual-lab.md §4;
+    uncharged binary salt).
+
+    In a steady state of the half cell the salt profile is linear, c_s / c0 = 1 - I / i_lim
+    (I > 0 plates), and the anion is at rest, so the electrolyte potential is Boltzmann's for
+    the anion: phi_l(Li) - phi_l(reference) = V_T ln(c_s / c0), ohmic and diffusion drops
+    together. The kinetic overpotential is then eta = V + V_T ln(c_s / c0) and the kinetic
+    current I / (c_s / c0) on the plating branch (its rate is proportional to c+ at the
+    surface; Koutecky-Levich's 1/I = 1/I_k + 1/I_lim for first-order kinetics) and I on the
+    stripping branch. Plating points with c_s / c0 < :data:`MIN_SURFACE_FRACTION` are left out.
+    Returns ``exchange_current_density`` [A/m^2] (geometric mean of the branches' j0), the
+    branches' ``j0_cathodic``, ``j0_anodic``, ``alpha_c``, ``alpha_a``, ``points`` and the
+    ``limiting_current`` used."""
+    V_T = tf.thermal_voltage
+    c_hat = 1.0 - tf.current / i_lim
+    usable = c_hat >= MIN_SURFACE_FRACTION
+    eta = tf.potential[usable] + V_T * np.log(c_hat[usable])
+    kinetic = np.where(tf.current[usable] > 0.0, tf.current[usable] / c_hat[usable],
+                       tf.current[usable])  # fmt: skip
+    lo, hi = window[0] * V_T, window[1] * V_T
+    out: dict = {"limiting_current": float(i_lim), "points": []}
+    found = []
+    for sign, (j0_key, alpha_key, _) in BRANCHES:
+        sel = (np.sign(eta) == sign) & (np.abs(eta) >= lo) & (np.abs(eta) <= hi)
+        out["points"].append(int(sel.sum()))
+        if sel.sum() >= 2:
+            j0, a, _slope = tafel_fit(eta[sel], kinetic[sel], temperature)
+            out[j0_key], out[alpha_key] = j0, a
+            found.append(j0)
+        else:
+            out[j0_key] = out[alpha_key] = None
+    out["exchange_current_density"] = float(np.prod(found) ** (1.0 / len(found))) if found else None
+    return out
+
+
+__all__ = [
+    "ETA_MAX",
+    "WINDOW",
+    "TafelResult",
+    "measure_tafel",
+    "polarisation_sweep",
+    "transport_corrected",
+]

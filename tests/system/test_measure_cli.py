@@ -34,7 +34,13 @@ def test_measure_writes_its_folder(case_file, tmp_path):
     out = tmp_path / "lab"
     proc = run_cli("measure", str(case_file), "--out", str(out), "--elements", "16")
     assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()  # the summary table, then the folder
+    assert lines[0].split()[:4] == ["quantity", "measured", "input", "ratio"]
+    assert lines[-1] == str(out)
     m = json.loads((out / "measurements.json").read_text())
+    assert isinstance(m["warnings"], list) and set(m["valid"]) <= set(m) | {"conductivity"}
+    for w in m["warnings"]:  # each warning is also on stderr
+        assert f"depsim: warning: {w}" in proc.stderr
     for key in (
         "conductivity",
         "transference_number_bruce_vincent",
@@ -68,6 +74,11 @@ def test_measure_writes_its_folder(case_file, tmp_path):
         (("--elements", "3"), "--elements"),
         (("--set", "model.charge=poisson"), "model.charge"),
         (("--set", "electrolyte.concentration=-1"), "electrolyte.concentration"),
+        (("--tafel-window", "10,5"), "--tafel-window"),
+        (("--tafel-window", "5"), "--tafel-window"),
+        (("--bv-step", "10 mA"), "--bv-step"),
+        (("--eis-points-per-decade", "2"), "--eis-points-per-decade"),
+        (("--sand-current", "1 A/m^2"), "--sand-current"),  # below the limiting current
     ],
 )
 def test_bad_input_exit_2_nothing_written(case_file, tmp_path, args, key):
@@ -77,6 +88,22 @@ def test_bad_input_exit_2_nothing_written(case_file, tmp_path, args, key):
     assert key in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_protocol_settings_are_used_and_recorded(case_file, tmp_path):
+    out = tmp_path / "lab"
+    args = ("--what", "eis,bruce-vincent", "--elements", "16", "--bv-step", "4 mV")
+    proc = run_cli("measure", str(case_file), "--out", str(out), *args,
+                   "--eis-points-per-decade", "10")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    m = json.loads((out / "measurements.json").read_text())
+    assert m["protocol"]["bv_step"] == pytest.approx(0.004, rel=1e-12)
+    assert m["bruce_vincent"]["dV"] == pytest.approx(0.004, rel=1e-12)
+    assert m["bruce_vincent_extrapolated"]["steps"] == pytest.approx([0.004, 0.002], rel=1e-12)
+    assert m["eis"]["points_per_decade"] == 10
+    with open(out / "eis.csv") as fh:
+        f = [float(r["f"]) for r in csv.DictReader(fh)]
+    assert len(f) == pytest.approx(10 * math.log10(f[-1] / f[0]) + 1, abs=1)
 
 
 def test_unknown_measurement_names_the_allowed_ones(case_file, tmp_path):

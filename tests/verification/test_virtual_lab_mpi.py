@@ -44,7 +44,13 @@ def test_serial_and_two_ranks_agree():
     serial = run_script(Path(__file__), ranks=1)
     parallel = run_script(Path(__file__), ranks=2)
     assert set(serial) == set(parallel)
-    for key in ("conductivity", "transference_number_bruce_vincent", "sand_time"):
+    for key in (
+        "conductivity",
+        "transference_number_bruce_vincent",
+        "sand_time",
+        "recommended.transference_number",
+        "tafel.transport_corrected.exchange_current_density",
+    ):
         assert key in serial
     assert_close_dicts(serial, parallel, rtol=1e-6, atol=0.0)
 

@@ -1,0 +1,127 @@
+"""The lab as an instrument: is each protocol well-conditioned on this cell, and what should be
+reported (docs/virtual-lab.md §8).
+
+:func:`assess` adds to the measurements ``warnings`` (one line each), ``valid`` (per plain
+protocol value: True when its protocol is well-conditioned here) and ``recommended`` (the
+estimates a careful experimentalist reports: Bruce–Vincent extrapolated to dV -> 0 from two
+steps, Tafel corrected for concentration polarisation); :func:`summary_table` prints them with
+the inputs they should return.
+
+Thresholds (ASSUMED, the protocol-design rules of thumb they encode are stated with each):
+a Bruce–Vincent value is flagged when its expected bias from the curvature of the kinetics
+exceeds :data:`BV_BIAS_LIMIT`; a Tafel fit when the largest current in its window exceeds
+:data:`TAFEL_TRANSPORT_LIMIT` of the limiting current.
+"""
+
+from __future__ import annotations
+
+BV_BIAS_LIMIT = 0.01  # |expected relative bias| of t+ above which Bruce–Vincent is flagged
+TAFEL_TRANSPORT_LIMIT = 0.1  # largest |I| in the Tafel window over i_lim (10 %: 1 - c_s/c0)
+
+
+def assess(out: dict) -> None:
+    """Add ``warnings``, ``valid`` and ``recommended`` to the measurements ``out`` (in place)."""
+    warnings: list[str] = []
+    valid: dict[str, bool] = {}
+    recommended: dict[str, float | None] = {}
+    if "conductivity" in out:
+        valid["conductivity"] = True
+        recommended["conductivity"] = out["conductivity"]
+    bv = out.get("bruce_vincent")
+    if bv is not None:
+        bias = bv.get("expected_bias")
+        ok = bias is not None and abs(bias) <= BV_BIAS_LIMIT
+        valid["transference_number_bruce_vincent"] = ok
+        if not ok:
+            ratio = bv["R0"] / out["eis"]["R_bulk"]
+            how = (
+                f"the curvature of the kinetics biases it by about {100 * bias:+.1f} %"
+                if bias is not None
+                else "its bias is not estimated for these kinetics"
+            )
+            warnings.append(
+                f"Bruce-Vincent t+ = {bv['transference_number']:.4g} at dV = "
+                f"{1e3 * bv['dV']:g} mV: R0/R_b = {ratio:.3g}, the formula subtracts I0 R0 = "
+                f"{bv['I0'] * bv['R0'] / bv['dV']:.3f} dV from dV, so {how}; report the dV -> 0 "
+                "extrapolation (recommended.transference_number)"
+            )
+        extrapolated = out.get("bruce_vincent_extrapolated")
+        recommended["transference_number"] = (
+            extrapolated["transference_number"] if extrapolated else bv["transference_number"]
+        )
+    tf = out.get("tafel")
+    if tf is not None:
+        ratio = tf["transport_ratio"]
+        # a charged pore's counter-ions carry the current: no limiting current to approach
+        ok = ratio <= TAFEL_TRANSPORT_LIMIT or out["inputs"]["fixed_charge"] != 0
+        valid["exchange_current_density_tafel"] = ok
+        corrected = tf.get("transport_corrected")
+        if not ok:
+            hint = (
+                "report the transport-corrected fit (recommended.exchange_current_density)"
+                if corrected is not None
+                else "no transport correction applies here (charged pore)"
+            )
+            warnings.append(
+                f"Tafel j0 = {tf['exchange_current_density']:.4g} A/m^2: the largest current in "
+                f"the window is {ratio:.3g} x the limiting current (> {TAFEL_TRANSPORT_LIMIT:g}), "
+                f"so the fit measures concentration polarisation, not kinetics; {hint}"
+            )
+        use = corrected is not None and not ok
+        recommended["exchange_current_density"] = (
+            corrected["exchange_current_density"] if use else tf["exchange_current_density"]
+        )
+    if "sand" in out:
+        valid["sand_time"] = out.get("sand_time") is not None
+    out["warnings"], out["valid"], out["recommended"] = warnings, valid, recommended
+
+
+def _rows(out: dict) -> list[tuple[str, float | None, float | None, str]]:
+    """(quantity, measured, input it should return, note) for the summary table."""
+    inputs = out["inputs"]
+    valid, rec = out.get("valid", {}), out.get("recommended", {})
+    flag = {True: "", False: "ill-conditioned"}
+    rows = []
+    if "conductivity" in out:
+        rows.append(("kappa [S/m], EIS", out["conductivity"], inputs["conductivity"], ""))
+    bv = out.get("bruce_vincent")
+    if bv is not None:
+        t_in = bv["transference_number_hittorf"]
+        note = flag[valid.get("transference_number_bruce_vincent", True)]
+        label = f"t+, Bruce-Vincent {1e3 * bv['dV']:g} mV"
+        rows.append((label, bv["transference_number"], t_in, note))
+        if out.get("bruce_vincent_extrapolated"):
+            rows.append(
+                ("t+, Bruce-Vincent dV->0", rec["transference_number"], t_in, "recommended")
+            )
+    tf = out.get("tafel")
+    if tf is not None:
+        j_in = inputs["exchange_current_density_effective"]
+        note = flag[valid.get("exchange_current_density_tafel", True)]
+        rows.append(("j0 [A/m^2], Tafel", tf["exchange_current_density"], j_in, note))
+        corrected = tf.get("transport_corrected")
+        if corrected is not None:
+            rows.append(("j0 [A/m^2], Tafel transport-corr.",
+                         corrected["exchange_current_density"], j_in,
+                         "recommended" if note else ""))  # fmt: skip
+    sand = out.get("sand")
+    if sand is not None:
+        rows.append(("t_S [s], Sand", out.get("sand_time"), sand.get("sand_time_analytic"), ""))
+    return rows
+
+
+def summary_table(out: dict) -> str:
+    """The measured values, the inputs they should return and their ratio, as text."""
+
+    def num(v):
+        return "-" if v is None else f"{v:.5g}"
+
+    lines = [f"{'quantity':<36}{'measured':>12}{'input':>12}{'ratio':>9}  note"]
+    for name, measured, expected, note in _rows(out):
+        ratio = measured / expected if measured is not None and expected else None
+        r = "-" if ratio is None else f"{ratio:.4f}"
+        lines.append(f"{name:<36}{num(measured):>12}{num(expected):>12}{r:>9}  {note}".rstrip())
+    return "\n".join(lines)
+
+
+__all__ = ["BV_BIAS_LIMIT", "TAFEL_TRANSPORT_LIMIT", "assess", "summary_table"]
