@@ -14,7 +14,7 @@ PIN     := requirements/constraints.txt
 $(VENV)/.installed: pyproject.toml $(PIN)
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
 	$(PY) -m pip install -c $(PIN) pip
-	$(PY) -m pip install -c $(PIN) -e ".[fem,test]"
+	$(PY) -m pip install -c $(PIN) -e ".[fem,test,lab]"
 	@touch $@
 
 setup: $(VENV)/.installed

@@ -125,6 +125,7 @@ def _run(case, material, names, comm, n, sand_steps, protocol) -> tuple[dict, di
     from depsim.errors import SolverFailure
     from depsim.lab.assessment import assess
     from depsim.lab.bruce_vincent import measure_bruce_vincent
+    from depsim.lab.circuit_fit import fit_symmetric_cell
     from depsim.lab.eis import LiHalfCell, measure_eis
     from depsim.lab.sand import measure_sand
     from depsim.lab.tafel import measure_tafel, transport_corrected
@@ -147,6 +148,9 @@ def _run(case, material, names, comm, n, sand_steps, protocol) -> tuple[dict, di
                 "conductivity_li_cell": material.thickness / arcs.R_bulk,
                 "frequency_range": [float(eis.frequency[0]), float(eis.frequency[-1])],
                 "points_per_decade": protocol.eis_points_per_decade,
+                "circuit_fit": fit_symmetric_cell(
+                    eis.frequency, eis.Z, arcs, material.porosity, material.thickness
+                ),
             }
         if "bruce-vincent" in names:
             if eis.arcs.R_interface is None:
@@ -220,9 +224,11 @@ def _measured_limiting_current(out: dict, eis, material) -> float | None:
     """The half cell's limiting current F D c0 / ((1 - t+) L/2) [A/m^2] from measured values:
     t+ the Bruce–Vincent dV -> 0 value (the case's t+ when Bruce–Vincent is not run), D from
     the Sand time (:func:`depsim.lab.sand.diffusivity_from_sand_time`) or, without one, from
-    the apex of the rest spectrum's diffusion arc, D = eps (L/2)^2 omega_apex / (omega tau)_apex
-    (less accurate where that arc is small beside the charge-transfer arc). None for a charged
-    pore (no limiting current, no Boltzmann anion) or without either reading; the source of D
+    the equivalent-circuit fit of the rest spectrum (:mod:`depsim.lab.circuit_fit`), or, without
+    impedance.py, from the apex of its diffusion arc, D = eps (L/2)^2 omega_apex /
+    (omega tau)_apex (less accurate where that arc is small beside the charge-transfer arc).
+    None for a charged pore (no limiting current, no Boltzmann anion) or without any reading;
+    the source of D
     is recorded in ``out["tafel"]``."""
     import math
 
@@ -239,6 +245,8 @@ def _measured_limiting_current(out: dict, eis, material) -> float | None:
     if out.get("sand_time") is not None:
         D = diffusivity_from_sand_time(out["sand_time"], out["sand"]["current"], material, t_plus)
         source = "sand"
+    elif "salt_diffusivity" in out["eis"]["circuit_fit"]:
+        D, source = out["eis"]["circuit_fit"]["salt_diffusivity"], "circuit fit"
     elif f_apex is not None:
         D = material.porosity * half**2 * 2.0 * math.pi * f_apex / warburg_apex_omega_tau()
         source = "diffusion arc"

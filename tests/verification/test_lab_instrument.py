@@ -35,7 +35,7 @@ exchange_current_density = "1 mA/cm^2"
 mode = "galvanostatic"
 current_density = "0.5 mA/cm^2"
 """
-T_PLUS, I0 = 0.6, 10.0
+T_PLUS, I0, KAPPA, C0, L = 0.6, 10.0, 0.1, 1000.0, 25e-6
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +110,20 @@ def test_summary_table_lists_measured_input_and_ratio(lab):
     measured, expected, ratio = (float(v) for v in rows["kappa [S/m], EIS"][:3])
     assert ratio == pytest.approx(measured / expected, abs=1e-4)
     assert np.isfinite(float(rows["j0 [A/m^2], Tafel transport-corr."][2]))
+
+
+def test_equivalent_circuit_fit_beside_the_apex_reading(lab):
+    """impedance.py's R0-p(R1,C1)-Ws1 fit of the Li|sep|Li spectrum: R_b = L/kappa,
+    R_int = 2 V_T/i0 and the salt D of the Warburg's tau = (L/2)^2/D, each to 0.5 %."""
+    from depsim.physics.constants import FARADAY, GAS_CONSTANT, thermal_voltage
+
+    fit = lab["eis"]["circuit_fit"]
+    assert "error" not in fit, fit
+    base = KAPPA * GAS_CONSTANT * 298.15 / (FARADAY**2 * C0)
+    d_plus, d_minus = T_PLUS * base, (1.0 - T_PLUS) * base
+    d_salt = 2.0 * d_plus * d_minus / (d_plus + d_minus)
+    assert fit["R_bulk"] == pytest.approx(L / KAPPA, rel=5e-3)
+    assert fit["R_interface"] == pytest.approx(2.0 * thermal_voltage(298.15) / I0, rel=5e-3)
+    assert fit["salt_diffusivity"] == pytest.approx(d_salt, rel=5e-3)
+    assert fit["residual"] < 1e-3
+    assert lab["eis"]["R_interface"] == pytest.approx(fit["R_interface"], rel=5e-3)
