@@ -9,13 +9,15 @@ the inputs they should return.
 
 Thresholds (ASSUMED, the protocol-design rules of thumb they encode are stated with each):
 a Bruce–Vincent value is flagged when its expected bias from the curvature of the kinetics
-exceeds :data:`BV_BIAS_LIMIT`; a Tafel fit when the largest current in its window exceeds
+exceeds :data:`BV_BIAS_LIMIT` (kinetics without that estimate: when R0/R_b exceeds
+:data:`BV_RATIO_LIMIT`); a Tafel fit when the largest current in its window exceeds
 :data:`TAFEL_TRANSPORT_LIMIT` of the limiting current.
 """
 
 from __future__ import annotations
 
 BV_BIAS_LIMIT = 0.01  # |expected relative bias| of t+ above which Bruce–Vincent is flagged
+BV_RATIO_LIMIT = 10.0  # R0/R_b above which Bruce–Vincent is flagged when its bias is unknown
 TAFEL_TRANSPORT_LIMIT = 0.1  # largest |I| in the Tafel window over i_lim (10 %: 1 - c_s/c0)
 
 
@@ -30,14 +32,17 @@ def assess(out: dict) -> None:
     bv = out.get("bruce_vincent")
     if bv is not None:
         bias = bv.get("expected_bias")
-        ok = bias is not None and abs(bias) <= BV_BIAS_LIMIT
+        ratio = bv["R0"] / out["eis"]["R_bulk"]
+        if bias is not None:
+            ok = abs(bias) <= BV_BIAS_LIMIT
+        else:  # kinetics without the closed form: judge by R0/R_b alone
+            ok = ratio <= BV_RATIO_LIMIT
         valid["transference_number_bruce_vincent"] = ok
         if not ok:
-            ratio = bv["R0"] / out["eis"]["R_bulk"]
             how = (
                 f"the curvature of the kinetics biases it by about {100 * bias:+.1f} %"
                 if bias is not None
-                else "its bias is not estimated for these kinetics"
+                else "the curvature of the kinetics biases it (by an amount not estimated for these kinetics)"
             )
             warnings.append(
                 f"Bruce-Vincent t+ = {bv['transference_number']:.4g} at dV = "
@@ -124,4 +129,4 @@ def summary_table(out: dict) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["BV_BIAS_LIMIT", "TAFEL_TRANSPORT_LIMIT", "assess", "summary_table"]
+__all__ = ["BV_BIAS_LIMIT", "BV_RATIO_LIMIT", "TAFEL_TRANSPORT_LIMIT", "assess", "summary_table"]

@@ -211,6 +211,8 @@ def _bv_bias(bv, arcs, material) -> float | None:
     from depsim.physics.polarisation import bruce_vincent_bias, butler_volmer_curvature
 
     p = material.params
+    if p.kinetics == "linear":
+        return 0.0  # no curvature
     if p.kinetics not in ("butler-volmer", "frumkin"):
         return None
     k = butler_volmer_curvature(p.alpha_a, p.alpha_c)
