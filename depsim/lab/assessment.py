@@ -42,7 +42,7 @@ def assess(out: dict) -> None:
             how = (
                 f"the curvature of the kinetics biases it by about {100 * bias:+.1f} %"
                 if bias is not None
-                else "the curvature of the kinetics biases it (by an amount not estimated for these kinetics)"
+                else "the curvature of the kinetics biases it (not estimated for these kinetics)"
             )
             warnings.append(
                 f"Bruce-Vincent t+ = {bv['transference_number']:.4g} at dV = "
