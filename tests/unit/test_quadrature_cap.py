@@ -13,7 +13,7 @@ import ufl
 from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
-from depsim.model.quadrature import MAX_DEGREE, capped, compile_form
+from depsim.model.quadrature import TRANSCENDENTAL_DEGREE, capped, compile_form
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +31,24 @@ def test_low_degree_integrals_keep_the_estimate(space):
 
 
 def test_high_degree_integrals_are_capped_and_accurate(space):
-    """sqrt(1 + exp(u)^2)-like Donnan terms: UFL's estimate far above the cap; the capped rule
-    integrates the smooth integrand to well below the P1 discretisation error."""
+    """sqrt(1 + exp(u)^2)-like Donnan terms: UFL's estimate far above the cap; the degree-4
+    rule integrates the smooth integrand to 1e-9 of UFL's own rule (measured 5e-10 on this
+    8 x 8 mesh, 8e-12 on 16 x 16), a millionth of the P1 discretisation error of the same
+    integral (6.5e-3: the integrand of the interpolated u against that of u itself)."""
     u = fem.Function(space)
     u.interpolate(lambda x: 0.5 * np.sin(3 * x[0]) * np.cos(2 * x[1]))
     c = ufl.exp(u)
     integrand = ufl.sqrt(c**4 + 4.0) * ufl.exp(-(c**2)) + ufl.sqrt(1.0 + c**6)
     form = integrand * ufl.dx
     out = capped(form)
-    assert [itg.metadata()["quadrature_degree"] for itg in out.integrals()] == [MAX_DEGREE]
+    degrees = [itg.metadata()["quadrature_degree"] for itg in out.integrals()]
+    assert degrees == [TRANSCENDENTAL_DEGREE]
     exact = fem.assemble_scalar(fem.form(form, form_compiler_options={}))  # UFL's estimate
     approx = fem.assemble_scalar(compile_form(form))
-    exact, approx = (MPI.COMM_WORLD.allreduce(x) for x in (exact, approx))
+    x = ufl.SpatialCoordinate(space.mesh)
+    ce = ufl.exp(0.5 * ufl.sin(3 * x[0]) * ufl.cos(2 * x[1]))
+    smooth = ufl.sqrt(ce**4 + 4.0) * ufl.exp(-(ce**2)) + ufl.sqrt(1.0 + ce**6)
+    continuum = fem.assemble_scalar(fem.form(smooth * ufl.dx(metadata={"quadrature_degree": 12})))
+    exact, approx, continuum = (MPI.COMM_WORLD.allreduce(v) for v in (exact, approx, continuum))
     assert abs(approx - exact) <= 1e-9 * abs(exact)
+    assert abs(approx - exact) <= 1e-6 * abs(exact - continuum)
