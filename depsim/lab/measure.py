@@ -235,7 +235,7 @@ def _measured_limiting_current(out: dict, eis, material) -> float | None:
     import math
 
     from depsim.lab.sand import diffusivity_from_sand_time
-    from depsim.physics.constants import FARADAY
+    from depsim.lab.tafel import half_cell_limiting_current
     from depsim.physics.impedance import warburg_apex_omega_tau
 
     if material.fixed_charge != 0:
@@ -256,7 +256,7 @@ def _measured_limiting_current(out: dict, eis, material) -> float | None:
         return None
     out["tafel"]["salt_diffusivity_measured"] = D
     out["tafel"]["salt_diffusivity_from"] = source
-    return FARADAY * D * c0 / ((1.0 - t_plus) * half)
+    return half_cell_limiting_current(D, c0, t_plus, material.thickness)
 
 
 def _write(folder: Path, out: dict, curves: dict, names, comm) -> None:

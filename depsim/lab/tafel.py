@@ -71,6 +71,12 @@ class TafelResult:
         return out
 
 
+def half_cell_limiting_current(D: float, c0: float, t_plus: float, thickness: float) -> float:
+    """F D c0 / ((1 - t+) L/2) [A/m^2]: the limiting current of the half cell Li | L/2 |
+    reference plane (salt D [m^2/s], c0 [mol/m^3], cell thickness L [m])."""
+    return FARADAY * D * c0 / ((1.0 - t_plus) * 0.5 * thickness)
+
+
 def polarisation_sweep(li: LiHalfCell, eta_max: float = ETA_MAX, step: float = STEP):
     """(V [V], I [A/m^2]) of steady states from -eta_max to +eta_max V_T (a branch ends early
     where no steady state is found, e.g. beyond the limiting current)."""
@@ -123,7 +129,7 @@ def measure_tafel(
         branch.update(zip(keys, fit, strict=True))
     sel_all = (np.abs(eta) >= lo) & (np.abs(eta) <= hi)
     i_max = float(np.abs(current[sel_all]).max()) if sel_all.any() else float("nan")
-    i_lim = FARADAY * mat.salt_diffusivity * p.c0 / ((1.0 - mat.t_plus) * 0.5 * mat.thickness)
+    i_lim = half_cell_limiting_current(mat.salt_diffusivity, p.c0, mat.t_plus, mat.thickness)
     found = [j for j in (branch["j0_cathodic"], branch["j0_anodic"]) if j is not None]
     if not found:
         raise ValueError("no branch of the polarisation sweep reaches the Tafel window")
@@ -186,6 +192,7 @@ __all__ = [
     "ETA_MAX",
     "WINDOW",
     "TafelResult",
+    "half_cell_limiting_current",
     "measure_tafel",
     "polarisation_sweep",
     "transport_corrected",
