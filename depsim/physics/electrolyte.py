@@ -6,10 +6,9 @@ diffusivities, the salt (ambipolar) diffusivity, the 1D limiting current and the
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from depsim.physics import concentrated
 from depsim.physics.constants import FARADAY, GAS_CONSTANT, VACUUM_PERMITTIVITY
 
 
@@ -43,16 +42,22 @@ def salt_diffusivity(D_cation: float, D_anion: float) -> float:
 
 def limiting_current(D_cation: float, D_anion: float, concentration: float, length: float) -> float:
     """1D limiting plating current density i_lim = F D c0 / ((1 - t+) L) [A/m^2]."""
-    D = salt_diffusivity(D_cation, D_anion)
-    t_plus = transference_number(D_cation, D_anion)
-    return FARADAY * D * concentration / ((1.0 - t_plus) * length)
+    return concentrated.limiting_current(
+        salt_diffusivity(D_cation, D_anion),
+        transference_number(D_cation, D_anion),
+        concentration,
+        length,
+    )
 
 
 def sand_time(D_cation: float, D_anion: float, concentration: float, current: float) -> float:
     """Sand's time t_S = pi D (F c0)^2 / (4 ((1 - t+) i)^2) [s] at plating current i [A/m^2]."""
-    D = salt_diffusivity(D_cation, D_anion)
-    t_plus = transference_number(D_cation, D_anion)
-    return math.pi * D * (FARADAY * concentration) ** 2 / (4.0 * ((1.0 - t_plus) * current) ** 2)
+    return concentrated.sand_time(
+        salt_diffusivity(D_cation, D_anion),
+        transference_number(D_cation, D_anion),
+        concentration,
+        current,
+    )
 
 
 def debye_length(concentration, relative_permittivity: float, temperature: float):

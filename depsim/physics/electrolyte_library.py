@@ -38,13 +38,51 @@ import numpy as np
 Property = Callable[[float, float], float]  # (c [mol/m^3], T [K]) -> value (SI)
 
 
+def _is_ufl(x) -> bool:
+    return type(x).__module__.startswith("ufl")
+
+
+def _exp(x):
+    """exp of a number or a UFL expression (the functions below serve both: numbers for
+    checks and closed forms, UFL of c = c0 exp(u) in the transport forms)."""
+    if _is_ufl(x):
+        import ufl
+
+        return ufl.exp(x)
+    return math.exp(x)
+
+
+def _sqrt(x):
+    if _is_ufl(x):
+        import ufl
+
+        return ufl.sqrt(x)
+    return math.sqrt(x)
+
+
+def _max(a, b):
+    if _is_ufl(a) or _is_ufl(b):
+        import ufl
+
+        return ufl.max_value(a, b)
+    return max(a, b)
+
+
+def _min(a, b):
+    if _is_ufl(a) or _is_ufl(b):
+        import ufl
+
+        return ufl.min_value(a, b)
+    return min(a, b)
+
+
 def _landesfeind_conductivity(p) -> Property:
     p1, p2, p3, p4, p5, p6 = p
 
     def kappa(c: float, T: float) -> float:
         m = c / 1000.0  # mol/L
         e = math.exp(1000.0 / T)
-        num = p1 * (1.0 + (T - p2)) * m * (1.0 + p3 * math.sqrt(m) + p4 * (1.0 + p5 * e) * m)
+        num = p1 * (1.0 + (T - p2)) * m * (1.0 + p3 * _sqrt(m) + p4 * (1.0 + p5 * e) * m)
         return num / (1.0 + p6 * m**4 * e) / 10.0  # mS/cm -> S/m
 
     return kappa
@@ -55,7 +93,7 @@ def _landesfeind_diffusivity(p) -> Property:
 
     def diffusivity(c: float, T: float) -> float:
         m = c / 1000.0
-        return p1 * math.exp(p2 * m) * math.exp(p3 / T) * math.exp(p4 * m / T) * 1e-10
+        return p1 * _exp(p2 * m) * math.exp(p3 / T) * _exp(p4 * m / T) * 1e-10
 
     return diffusivity
 
@@ -85,7 +123,8 @@ def _valoen_conductivity(c: float, T: float) -> float:
 
 def _valoen_diffusivity(c: float, T: float) -> float:
     m = c / 1000.0
-    return 10.0 ** (-4.43 - 54.0 / (T - (229.0 + 5.0 * m)) - 0.22 * m) * 1e-4  # cm^2/s -> m^2/s
+    log10_D = -4.43 - 54.0 / (T - (229.0 + 5.0 * m)) - 0.22 * m
+    return _exp(math.log(10.0) * log10_D) * 1e-4  # cm^2/s -> m^2/s
 
 
 def _nyman_conductivity(c: float, T: float) -> float:
@@ -113,7 +152,17 @@ def tabulated(concentrations, values) -> Property:
         raise ValueError("a property table needs at least two (c, value) pairs")
     if np.any(np.diff(c_tab) <= 0.0):
         raise ValueError("the concentrations of a property table must increase")
-    return lambda c, T: float(np.interp(c, c_tab, v_tab))
+    slopes = np.diff(v_tab) / np.diff(c_tab)
+
+    def value(c, T):
+        if not _is_ufl(c):
+            return float(np.interp(c, c_tab, v_tab))
+        out = float(v_tab[0])  # piecewise linear as a sum of clamped ramps (UFL)
+        for c_lo, c_hi, s in zip(c_tab[:-1], c_tab[1:], slopes, strict=True):
+            out = out + float(s) * (_min(_max(c, float(c_lo)), float(c_hi)) - float(c_lo))
+        return out
+
+    return value
 
 
 @dataclass(frozen=True)
@@ -199,12 +248,22 @@ LIBRARY: dict[str, Electrolyte] = {
 }
 
 
+#: short names of the entries, as case files write them (``[electrolyte.properties] source``)
+ALIASES: dict[str, str] = {
+    "landesfeind2019-ec-emc": "LiPF6 EC:EMC 3:7 (Landesfeind 2019)",
+    "landesfeind2019-ec-dmc": "LiPF6 EC:DMC 1:1 (Landesfeind 2019)",
+    "valoen2005": "LiPF6 PC:EC:DMC (Valoen 2005)",
+    "nyman2008": "LiPF6 EC:EMC 3:7 (Nyman 2008)",
+}
+
+
 def get_electrolyte(name: str) -> Electrolyte:
-    """The library entry ``name``; KeyError listing the names otherwise."""
+    """The library entry ``name`` (its full name or a short name of :data:`ALIASES`); KeyError
+    listing the short names otherwise."""
     try:
-        return LIBRARY[name]
+        return LIBRARY[ALIASES.get(name, name)]
     except KeyError:
-        raise KeyError(f"unknown electrolyte {name!r}; known: {', '.join(LIBRARY)}") from None
+        raise KeyError(f"unknown electrolyte {name!r}; known: {', '.join(ALIASES)}") from None
 
 
-__all__ = ["LIBRARY", "Electrolyte", "constant", "get_electrolyte", "tabulated"]
+__all__ = ["ALIASES", "LIBRARY", "Electrolyte", "constant", "get_electrolyte", "tabulated"]
