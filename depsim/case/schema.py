@@ -122,6 +122,9 @@ class Case(_Table):
         self._resolve_protocol()
         self.check_supported()
         self._collect_warnings()
+        from depsim.case.concentrated import check_concentrated
+
+        self._warnings.extend(check_concentrated(self))
         return self
 
     def check_supported(self) -> None:
@@ -215,7 +218,11 @@ class Case(_Table):
 
     def _resolve_separator(self, sep: Separator) -> None:
         given = set(sep.model_fields_set)
-        if "bruggeman" in given and given & {"transference_number", "conductivity"}:
+        concentrated = self.electrolyte.model == "concentrated"
+        # concentrated: a measured t+ alone is fine with Bruggeman (the MacMullin number);
+        # check_concentrated refuses the keys that set N_M twice
+        measured = {"conductivity"} if concentrated else {"transference_number", "conductivity"}
+        if "bruggeman" in given and given & measured:
             raise CaseError(
                 "separator.bruggeman",
                 "cannot be combined with transference_number/conductivity (measured values are "
@@ -228,7 +235,7 @@ class Case(_Table):
 
             mat = get_material(sep.material)
             lib = mat.separator_defaults()
-            if "bruggeman" in given and ("transference_number" in lib or "conductivity" in lib):
+            if "bruggeman" in given and measured & set(lib):
                 raise CaseError(
                     "separator.bruggeman",
                     f"material {mat.name!r} provides measured transference_number and "
@@ -242,7 +249,7 @@ class Case(_Table):
             i0 = mat.exchange_current_density
             if i0 is not None and "exchange_current_density" not in self.electrode.model_fields_set:
                 self.electrode.exchange_current_density = i0
-        if (sep.transference_number is None) != (sep.conductivity is None):
+        if not concentrated and (sep.transference_number is None) != (sep.conductivity is None):
             missing = "conductivity" if sep.conductivity is None else "transference_number"
             raise CaseError(
                 f"separator.{missing}",
@@ -251,7 +258,10 @@ class Case(_Table):
             )
         if sep.porosity is None:
             sep.porosity = 1.0
-        if sep.transference_number is None and sep.bruggeman is None:
+        if concentrated:
+            if sep.conductivity is None and sep.macmullin is None and sep.bruggeman is None:
+                sep.bruggeman = 1.5
+        elif sep.transference_number is None and sep.bruggeman is None:
             sep.bruggeman = 1.5
 
     def _collect_warnings(self) -> None:
@@ -326,17 +336,20 @@ class Case(_Table):
     def separator_diffusivities(self) -> tuple[float, float] | None:
         """Effective (D+, D-) [m^2/s] in the separator region, or None without a separator.
 
-        Measured t+ and conductivity: Nernst-Einstein at the electrolyte's c0 and T (no
-        Bruggeman). Otherwise bulk electrolyte: eps^bruggeman (D+, D-).
+        Measured t+ and conductivity: Nernst-Einstein at ``separator.measured_at`` (default the
+        electrolyte's c0) and T (no Bruggeman). Otherwise bulk electrolyte: eps^bruggeman
+        (D+, D-). (The dilute values; electrolyte.model = "concentrated" uses
+        :mod:`depsim.case.concentrated`.)
         """
         sep = self.separator
         if sep is None:
             return None
         if sep.transference_number is not None and sep.conductivity is not None:
+            c_m = sep.measured_at
             return nernst_einstein(
                 sep.transference_number,
                 sep.conductivity,
-                self.electrolyte.concentration,
+                self.electrolyte.concentration if c_m is None else c_m,
                 self.electrolyte.temperature,
             )
         factor = (sep.porosity or 1.0) ** (sep.bruggeman or 1.5)

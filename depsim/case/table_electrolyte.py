@@ -20,6 +20,7 @@ from depsim.case.quantities import (
     _Table,
     nernst_einstein,
 )
+from depsim.case.table_properties import ElectrolyteProperties
 
 # --------------------------------------------------------------------------------------------
 # [electrolyte]
@@ -32,6 +33,10 @@ class Electrolyte(_Table):
     ``relative_permittivity`` [-]. Alternatively ``transference_number`` [-] and ``conductivity``
     [S/m] (both) set D+/D- by Nernst-Einstein at c0 and T; the results are stored in ``D_cation``
     and ``D_anion``.
+
+    ``model``: "dilute" (Nernst–Planck with constant D+/D-, the default) or "concentrated"
+    (Newman's binary electrolyte with the property functions of ``[electrolyte.properties]``,
+    :class:`~depsim.case.table_properties.ElectrolyteProperties`; docs/model.md §2b).
     """
 
     concentration: Quantity("concentration", gt=0) = 2500.0
@@ -41,6 +46,8 @@ class Electrolyte(_Table):
     transference_number: Fraction01 | None = None
     conductivity: Quantity("conductivity", gt=0) | None = None
     relative_permittivity: Quantity("dimensionless", gt=0) = 20.0
+    model: Literal["dilute", "concentrated"] = "dilute"
+    properties: ElectrolyteProperties | None = None
 
     @model_validator(mode="after")
     def _nernst_einstein(self) -> Electrolyte:
@@ -121,6 +128,14 @@ class Separator(_Table):
     electrolyte's c0 and T), or ``bruggeman`` b (bulk electrolyte inside: D_eff = eps^b D;
     default 1.5 when t+/conductivity are not given). ``fixed_charge`` [C/m^3] of the matrix,
     ``sites`` charged interface sites.
+
+    ``measured_at``: the salt concentration [mol/m^3] at which ``transference_number`` and
+    ``conductivity`` were measured (default: the electrolyte's c0); the dilute model converts
+    them by Nernst-Einstein there. ``transference_method``: how the transference number was
+    measured, "bruce-vincent" (the current fraction rho+) or "hittorf" (t+0), and
+    ``macmullin``: the MacMullin number N_M = kappa / kappa_eff of a separator without a measured
+    conductivity; the three are used by ``electrolyte.model = "concentrated"``
+    (docs/model.md §2b).
     """
 
     material: StrictStr | None = None
@@ -130,3 +145,6 @@ class Separator(_Table):
     bruggeman: Quantity("dimensionless", gt=0) | None = None
     fixed_charge: Quantity("volume_charge") = 0.0
     sites: list[Site] = Field(default_factory=list)
+    measured_at: Quantity("concentration", gt=0) | None = None
+    transference_method: Literal["bruce-vincent", "hittorf"] | None = None
+    macmullin: Quantity("dimensionless", ge=1) | None = None

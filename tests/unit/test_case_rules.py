@@ -29,6 +29,7 @@ height = "4 um"
 """
 
 SEP = {"separator.material": "PIA"}
+CONC = {"electrolyte.model": "concentrated"}
 STEPS = [
     {"mode": "galvanostatic", "current_density": "1 mA/cm^2", "duration": "10 s"},
     {"mode": "rest", "duration": "5 s"},
@@ -322,6 +323,60 @@ RULES = [
         {"time.dt": "2 s", "time.end": "1 s"},
         "time.dt",
         {"time.dt": "2 s", "time.end": "1 s", "time.steady": True},  # no time stepping
+    ),
+    # electrolyte.model = "concentrated" (depsim/case/concentrated.py)
+    (
+        "concentrated: measured t+ without measured_at",
+        {**CONC, **SEP, "separator.transference_method": "bruce-vincent"},
+        "separator.measured_at",
+        {**SEP, "separator.transference_method": "bruce-vincent"},  # dilute: c0 is the default
+    ),
+    (
+        "concentrated: measured t+ without its method",
+        {**CONC, **SEP, "separator.measured_at": "1 M"},
+        "separator.transference_method",
+        {**CONC, "separator.porosity": 0.5},  # no measured t+: the electrolyte's t0
+    ),
+    (
+        "concentrated: t+ alone is fine, conductivity alone is fine",
+        {"separator.transference_number": 0.4},  # dilute needs both
+        "separator.conductivity",
+        {
+            **CONC,
+            "separator.transference_number": 0.4,
+            "separator.measured_at": "1 M",
+            "separator.transference_method": "hittorf",
+        },
+    ),
+    (
+        "concentrated: two MacMullin numbers",
+        {**CONC, "separator.macmullin": 5, "separator.bruggeman": 1.5},
+        "separator.bruggeman",
+        {**CONC, "separator.macmullin": 5},
+    ),
+    (
+        "concentrated with poisson",
+        {**CONC, "model.charge": "poisson"},
+        "electrolyte.model",
+        {"model.charge": "poisson"},
+    ),
+    (
+        "concentrated with a fixed charge",
+        {**CONC, "separator.porosity": 0.5, "separator.fixed_charge": "-1e5 C/m^3"},
+        "separator.fixed_charge",
+        {**CONC, "separator.porosity": 0.5},
+    ),
+    (
+        "concentrated: negative thermodynamic factor at c0",
+        {**CONC, "electrolyte.properties.thermodynamic_factor": [[0, 2.0], [1000, -1.0]]},
+        "electrolyte.properties.thermodynamic_factor",
+        {**CONC, "electrolyte.properties.thermodynamic_factor": [[0, 2.0], [5000, 0.5]]},
+    ),
+    (
+        "concentrated: t0 from the source above 1 at c0",
+        {**CONC, "electrolyte.properties.transference_number": [[0, 0.5], [2500, 1.2]]},
+        "electrolyte.properties.transference_number",
+        {**CONC, "electrolyte.properties.transference_number": [[0, 0.5], [2500, 0.6]]},
     ),
 ]
 
