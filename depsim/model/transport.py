@@ -20,7 +20,8 @@ grad_hat = L0 grad; :mod:`depsim.physics.scaling`)::
                  - (cation i+ - anion i-) q                                 ds_hat (electrodes)
 
 with c = cation c+ + anion c- and N = cation N+ + anion N- (Nernst–Planck,
-:mod:`depsim.physics.nernst_planck`), plus the model's own terms. While the initial state is
+:mod:`depsim.physics.nernst_planck`, or Newman's concentrated binary electrolyte,
+:mod:`depsim.model.concentrated`), plus the model's own terms. While the initial state is
 solved (``init = 1``) the transient equations are replaced by the model's initial residual;
 ``a0 = a1 = a2 = 0`` gives the steady problem. BDF coefficients, the step, the cell potential and
 the applied current are Constants (:class:`~depsim.model.base.TransportProblemBase`), so no form
@@ -44,6 +45,7 @@ from depsim.errors import CaseError
 from depsim.model.base import TransportProblemBase
 from depsim.model.boundaries import Reservoir
 from depsim.model.charge import ChargeModel
+from depsim.model.concentrated import newman_fluxes
 from depsim.model.constraint import current_forms, ion_source
 from depsim.model.electrode import CounterLi, LiElectrode, reaction_current
 from depsim.model.quadrature import compile_form
@@ -137,8 +139,11 @@ class CellProblem(TransportProblemBase):
         sp = species[0]
         self.c_plus_expr, self.c_minus_expr, self.psi_phys_expr = sp.c_plus, sp.c_minus, sp.phi
         self.salt_expr = sp.c_plus if charge.salt_ion == "cation" else sp.c_minus
-        self.N_plus = nernst_planck.flux(self.d_plus, sp.c_plus, sp.mu_plus, self.grad_hat)
-        self.N_minus = nernst_planck.flux(self.d_minus, sp.c_minus, sp.mu_minus, self.grad_hat)
+        if p.electrolyte_model == "concentrated":
+            self.N_plus, self.N_minus = newman_fluxes(self, fields[0], fields[1], sp.c_plus)
+        else:
+            self.N_plus = nernst_planck.flux(self.d_plus, sp.c_plus, sp.mu_plus, self.grad_hat)
+            self.N_minus = nernst_planck.flux(self.d_minus, sp.c_minus, sp.mu_minus, self.grad_hat)
 
         # --- electrode parts ------------------------------------------------------------------
         self.double_layer = p.double_layer_capacitance > 0.0 and charge.supports_double_layer

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from depsim.physics import electrolyte
 from depsim.physics import separator as separator_physics
+from depsim.physics.electrolyte_library import Electrolyte
 from depsim.physics.exchange_current import ExchangeCurrentPattern
 from depsim.physics.kinetics import KineticsParameters
 from depsim.physics.sites import SiteSpec
@@ -20,12 +21,18 @@ class RegionProperties:
     D_cation, D_anion: effective ionic diffusivities [m^2/s] (superficial fluxes).
     porosity: storage factor eps_p [-].
     fixed_charge: X [mol/m^3 of pore volume], signed: c- = c+ + X (X < 0: negative matrix).
+    transport: the property functions kappa, D, t+0, TDF of (c [mol/m^3], T [K]) of
+        ``electrolyte_model = "concentrated"`` (a
+        :class:`~depsim.physics.electrolyte_library.Electrolyte`, effective values), or None
+        (dilute: D+, D-). D+ and D- are then the Nernst-Einstein equivalents of kappa and t+0 at
+        c0 (diffusivity scale, diagnostics).
     """
 
     D_cation: float
     D_anion: float
     porosity: float = 1.0
     fixed_charge: float = 0.0
+    transport: Electrolyte | None = None
 
     @property
     def transference_number(self) -> float:
@@ -75,6 +82,9 @@ class ModelParameters(KineticsParameters):
     relative_permittivity: eps_r of the electrolyte [-] (Frumkin / Grahame).
     ion_size: a [m] of Bikerman's finite-ion-size term in the Poisson model
         (:mod:`depsim.physics.steric`); 0: dilute (point) ions.
+    electrolyte_model: "dilute" (Nernst–Planck with D+, D-) or "concentrated" (Newman, with
+        ``electrolyte_properties`` and the separator's ``transport``; docs/model.md §2b).
+    electrolyte_properties: the free electrolyte's property functions (concentrated model).
     """
 
     c0: float = 2500.0
@@ -101,6 +111,8 @@ class ModelParameters(KineticsParameters):
     i0_pattern: ExchangeCurrentPattern | None = None
     reorganization_energy: float | None = None
     double_layer_capacitance: float = 0.0
+    electrolyte_model: str = "dilute"
+    electrolyte_properties: Electrolyte | None = None
 
     @property
     def transference_number(self) -> float:
@@ -119,7 +131,9 @@ class ModelParameters(KineticsParameters):
     @property
     def electrolyte_region(self) -> RegionProperties:
         """Properties of the free-electrolyte region (no fixed charge)."""
-        return RegionProperties(self.D_cation, self.D_anion, self.porosity, 0.0)
+        return RegionProperties(
+            self.D_cation, self.D_anion, self.porosity, 0.0, self.electrolyte_properties
+        )
 
     @property
     def has_fixed_charge(self) -> bool:
@@ -146,8 +160,19 @@ class ModelParameters(KineticsParameters):
         D_plus, D_minus = case.diffusivities()
         sep_props, fills, sites = None, False, ()
         sep = case.separator
+        el_props = sep_transport = None
+        c0, T = case.electrolyte.concentration, case.electrolyte.temperature
+        if case.electrolyte.model == "concentrated":
+            from depsim.case.concentrated import electrolyte_properties, separator_properties
+
+            el_props = electrolyte_properties(case)
+            D_plus, D_minus = _nernst_einstein_equivalent(el_props, c0, T)
+            if sep is not None:
+                sep_transport, _ = separator_properties(case, el_props)
         if sep is not None:
             Dsp, Dsm = case.separator_diffusivities()
+            if sep_transport is not None:
+                Dsp, Dsm = _nernst_einstein_equivalent(sep_transport, c0, T)
             porosity = float(sep.porosity if sep.porosity is not None else 1.0)
             sep_props = RegionProperties(
                 D_cation=Dsp,
@@ -156,6 +181,7 @@ class ModelParameters(KineticsParameters):
                 fixed_charge=separator_physics.fixed_charge_concentration(
                     sep.fixed_charge, porosity
                 ),
+                transport=sep_transport,
             )
             if mesh_has_separator is None:
                 mesh_has_separator = case.geometry.separator is not None
@@ -195,4 +221,12 @@ class ModelParameters(KineticsParameters):
             sites=sites,
             relative_permittivity=case.electrolyte.relative_permittivity,
             ion_size=case.model.ion_size or 0.0,
+            electrolyte_model=case.electrolyte.model,
+            electrolyte_properties=el_props,
         )
+
+
+def _nernst_einstein_equivalent(props: Electrolyte, c0: float, T: float) -> tuple[float, float]:
+    """(D+, D-) [m^2/s] of an ideal salt with the conductivity and t+0 of ``props`` at c0."""
+    t0 = props.transference_number(c0, T)
+    return electrolyte.nernst_einstein(props.conductivity(c0, T), t0, c0, T)
