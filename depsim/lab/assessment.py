@@ -91,14 +91,20 @@ def _rows(out: dict) -> list[tuple[str, float | None, float | None, str]]:
         rows.append(("kappa [S/m], EIS", out["conductivity"], inputs["conductivity"], ""))
     bv = out.get("bruce_vincent")
     if bv is not None:
-        t_in = bv["transference_number_hittorf"]
+        # concentrated: Bruce-Vincent returns the current fraction rho+ (Balsara-Newman)
+        rho = bv.get("current_fraction_balsara_newman")
+        t_in = bv["transference_number_hittorf"] if rho is None else rho
+        what = "t+" if rho is None else "rho+"
         note = flag[valid.get("transference_number_bruce_vincent", True)]
-        label = f"t+, Bruce-Vincent {1e3 * bv['dV']:g} mV"
+        label = f"{what}, Bruce-Vincent {1e3 * bv['dV']:g} mV"
         rows.append((label, bv["transference_number"], t_in, note))
         if out.get("bruce_vincent_extrapolated"):
             rows.append(
-                ("t+, Bruce-Vincent dV->0", rec["transference_number"], t_in, "recommended")
+                (f"{what}, Bruce-Vincent dV->0", rec["transference_number"], t_in, "recommended")
             )
+        if rho is not None and "transference_number_hittorf" in out:
+            rows.append(("t+0 from rho+ (Balsara-Newman)", out["transference_number_hittorf"],
+                         bv["transference_number_hittorf"], "recommended"))  # fmt: skip
     tf = out.get("tafel")
     if tf is not None:
         j_in = inputs["exchange_current_density_effective"]

@@ -32,6 +32,7 @@ from mpi4py import MPI
 from depsim.errors import CaseError
 from depsim.geometry.markers import ELECTRODE, TOP
 from depsim.physics.electrolyte import salt_diffusivity
+from depsim.physics.electrolyte_library import Electrolyte
 from depsim.physics.polarisation import ClosedCell
 from depsim.solver.newton import BorderedNewton, NewtonDivergence
 from depsim.solver.parameters import ModelParameters
@@ -45,7 +46,12 @@ class Material:
     """What the lab reads from a case (SI): ``params`` (ModelParameters, sites and i0 patterns
     removed), ``thickness`` L [m], ``double_layer_capacitance`` C_dl [F/m^2] used by the
     impedance (the case's, or :data:`DEFAULT_DOUBLE_LAYER`, ``C_dl_assumed``) and the material's
-    D+, D-, porosity, fixed charge X [mol/m^3], t+ (uncharged), kappa and salt D."""
+    D+, D-, porosity, fixed charge X [mol/m^3], t+ (uncharged), kappa and salt D.
+
+    ``transport``: the region's property functions under ``electrolyte.model = "concentrated"``
+    (None: dilute). D+ and D- are then the Nernst-Einstein equivalents of kappa(c0) and t+0(c0)
+    (so ``t_plus`` is the Hittorf t+0 and ``conductivity`` kappa(c0)), and ``salt_diffusivity``
+    is D(c0); ``thermodynamic_factor`` is TDF(c0) (1 in the dilute model)."""
 
     params: ModelParameters
     thickness: float
@@ -56,6 +62,7 @@ class Material:
     porosity: float
     fixed_charge: float
     ignored: tuple[str, ...]
+    transport: Electrolyte | None = None
 
     @property
     def t_plus(self) -> float:
@@ -63,7 +70,27 @@ class Material:
 
     @property
     def salt_diffusivity(self) -> float:
+        if self.transport is not None:
+            return float(self.transport.diffusivity(self.params.c0, self.params.temperature))
         return salt_diffusivity(self.D_cation, self.D_anion)
+
+    @property
+    def thermodynamic_factor(self) -> float:
+        if self.transport is None:
+            return 1.0
+        return float(self.transport.thermodynamic_factor(self.params.c0, self.params.temperature))
+
+    @property
+    def current_fraction(self) -> float:
+        """Balsara and Newman's Bruce-Vincent current fraction rho+ of this material [-]
+        (:func:`depsim.physics.concentrated.balsara_newman_current_fraction`; t+ when dilute)."""
+        from depsim.physics.concentrated import balsara_newman_current_fraction
+
+        p = self.params
+        return balsara_newman_current_fraction(
+            self.conductivity, self.salt_diffusivity, self.t_plus, self.thermodynamic_factor,
+            p.c0, p.temperature,
+        )  # fmt: skip
 
     @property
     def conductivity(self) -> float:
@@ -115,6 +142,7 @@ def material_from_case(case) -> Material:
         porosity=region.porosity,
         fixed_charge=region.fixed_charge,
         ignored=tuple(ignored),
+        transport=region.transport,
     )
 
 

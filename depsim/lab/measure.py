@@ -192,6 +192,8 @@ def _run(case, material, names, comm, n, sand_steps, protocol) -> tuple[dict, di
     finally:
         if li is not None:
             li.cell.destroy()
+    if "bruce_vincent" in out and material.transport is not None:
+        _hittorf_from_current_fraction(out, material)
     if "tafel" in curves:
         i_lim = _measured_limiting_current(out, curves["eis"], material)
         if i_lim is not None:
@@ -201,7 +203,26 @@ def _run(case, material, names, comm, n, sand_steps, protocol) -> tuple[dict, di
     if "eis" not in names:
         out.pop("conductivity", None)
     assess(out)
+    if "transference_number_hittorf" in out:
+        out["recommended"]["transference_number_hittorf"] = out["transference_number_hittorf"]
     return out, curves
+
+
+def _hittorf_from_current_fraction(out: dict, material) -> None:
+    """Concentrated model: Bruce-Vincent measures the current fraction rho+, not t+0. Record
+    Balsara and Newman's rho+ of the inputs beside the measured one, and the Hittorf t+0 that
+    the measured rho+ (dV -> 0) gives with the measured kappa and the electrolyte's D(c0) and
+    TDF(c0) (docs/virtual-lab.md §3)."""
+    from depsim.physics.concentrated import hittorf_from_current_fraction
+
+    p = material.params
+    bv = out["bruce_vincent"]
+    bv["current_fraction_balsara_newman"] = material.current_fraction
+    rho = out["bruce_vincent_extrapolated"]["transference_number"]
+    kappa = out.get("conductivity", material.conductivity)
+    out["transference_number_hittorf"] = hittorf_from_current_fraction(
+        rho, kappa, material.salt_diffusivity, material.thermodynamic_factor, p.c0, p.temperature
+    )
 
 
 def _bv_bias(bv, arcs, material) -> float | None:
@@ -242,6 +263,7 @@ def _measured_limiting_current(out: dict, eis, material) -> float | None:
         return None
     extrapolated = out.get("bruce_vincent_extrapolated")
     t_plus = extrapolated["transference_number"] if extrapolated else material.t_plus
+    t_plus = out.get("transference_number_hittorf", t_plus)  # concentrated: t+0, not rho+
     half, c0 = 0.5 * material.thickness, material.params.c0
     f_apex = eis.arcs.f_diffusion_apex
     if out.get("sand_time") is not None:
