@@ -78,6 +78,10 @@ TIMER_KEYS = (
 )
 
 
+#: extra case overrides of ``--set KEY=VALUE`` (e.g. electrolyte.model=concentrated)
+EXTRA_OVERRIDES: dict = {}
+
+
 def case_overrides(size_um: float, electrode_size_um: float, dt: float, linear: str) -> dict:
     return {
         "case.name": "bench_core",
@@ -94,7 +98,7 @@ def case_overrides(size_um: float, electrode_size_um: float, dt: float, linear: 
         "time.dt": f"{dt} s",
         "time.adaptive": False,
         "solver.linear": linear,
-    }
+    } | EXTRA_OVERRIDES
 
 
 # ----------------------------------------------------------------------------------------------
@@ -616,8 +620,20 @@ def main(argv=None) -> list[dict]:
         default=None,
         help="experiment: C flags for the form kernels, e.g. '-O3 -march=native'",
     )
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="A/B: a case override on top of the benchmark's, e.g. --set "
+        "electrolyte.model=concentrated --set electrolyte.properties.source=landesfeind2019-ec-dmc",
+    )
     ap.add_argument("--csv", help="append the rows to this CSV file (rank 0)")
     args = ap.parse_args(argv)
+    from depsim.case import parse_override
+
+    EXTRA_OVERRIDES.clear()
+    EXTRA_OVERRIDES.update(parse_override(item) for item in args.set)
     args._seen = []
     comm = MPI.COMM_WORLD
     if args.adaptive:
