@@ -9,7 +9,7 @@ RANKS   ?= 2
 OUT     ?= results/paper
 PIN     := requirements/constraints.txt
 
-.PHONY: setup paper test test-slow lint lock clean
+.PHONY: setup paper paper-inputs test test-slow lint lock clean
 
 $(VENV)/.installed: pyproject.toml $(PIN)
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -24,6 +24,19 @@ paper: setup
 	$(VENV)/bin/mpirun -n $(RANKS) $(VENV)/bin/depsim compare cases/paper/pp.toml \
 	    cases/paper/homogenised/pia.toml cases/paper/homogenised/control2.toml \
 	    cases/paper/homogenised/control3.toml --out $(OUT)
+
+# The same comparison with the separators' t+ and conductivity converted at the 1 M they were
+# measured at: dilute, and concentrated (LiPF6 EC:DMC, Landesfeind-Gasteiger 2019;
+# docs/paper-reproduction.md section 1b).
+PAPER_CASES := cases/paper/pp.toml cases/paper/homogenised/pia.toml \
+	cases/paper/homogenised/control2.toml cases/paper/homogenised/control3.toml
+paper-inputs: setup
+	$(VENV)/bin/mpirun -n $(RANKS) $(VENV)/bin/depsim compare $(PAPER_CASES) \
+	    --set separator.measured_at=1M --out results/paper_1M_dilute
+	$(VENV)/bin/mpirun -n $(RANKS) $(VENV)/bin/depsim compare $(PAPER_CASES) \
+	    --set separator.measured_at=1M --set electrolyte.model=concentrated \
+	    --set electrolyte.properties.source=landesfeind2019-ec-dmc \
+	    --set separator.transference_method=bruce-vincent --out results/paper_1M_concentrated
 
 test: setup
 	$(PY) -m pytest -q

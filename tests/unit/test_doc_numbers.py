@@ -128,3 +128,50 @@ def test_readme_quotes_no_limiting_current_unchecked():
     text = _flat(README)
     quoted = re.findall(r"limiting current[^.|]{0,40}?\d+(?:\.\d+)? (?:mA/cm²|A/m²)", text)
     assert not quoted, f"README quotes a limiting current; add a check for it: {quoted}"
+
+
+SECTION_1B = {  # the three readings of docs/paper-reproduction.md section 1b
+    "A": {},
+    "B": {"separator.measured_at": "1 M"},
+    "C": {
+        "separator.measured_at": "1 M",
+        "electrolyte.model": "concentrated",
+        "electrolyte.properties.source": "landesfeind2019-ec-dmc",
+        "separator.transference_method": "bruce-vincent",
+    },
+}
+
+
+def _limiting_current_1b(path: Path, reading: str) -> float:
+    """i_lim [A/m^2] of section 1b: dilute closed form (A, B) or Kirchhoff's integral of the
+    concentrated separator's D(c)/N_M and t+0 (C)."""
+    from depsim.physics.concentrated import limiting_current_kirchhoff
+    from depsim.solver.parameters import ModelParameters
+
+    case = load_case(path, overrides=SECTION_1B[reading])
+    c0, L = case.electrolyte.concentration, float(case.geometry.height)
+    sep = ModelParameters.from_case(case, mesh_has_separator=False).separator
+    if sep.transport is None:
+        return limiting_current(sep.D_cation, sep.D_anion, c0, L)
+    tr = sep.transport
+    return limiting_current_kirchhoff(
+        tr.diffusivity, tr.transference_number, c0, L, case.electrolyte.temperature
+    )
+
+
+@pytest.mark.parametrize(
+    "label, path",
+    [
+        ("**PP**", REPO / "cases/paper/pp.toml"),
+        ("**PIA, sites homogenised**", REPO / "cases/paper/homogenised/pia.toml"),
+    ],
+)
+def test_section_1b_limiting_currents(label, path):
+    text = PAPER_DOC.read_text(encoding="utf-8")
+    table = text[text.index(label) :]
+    row = _find(
+        r"\| 1D limiting current \[mA/cm²\] \| " + " \\| ".join([NUMBER] * 3) + r" \|", table
+    )
+    for reading, printed in zip("ABC", row.groups(), strict=True):
+        value = _limiting_current_1b(path, reading) / A_M2_PER_MA_CM2
+        assert _as_printed(value, printed) == printed, (label, reading, printed, value)
