@@ -88,3 +88,32 @@ def test_time_convergence_closed_cell():
     for field in ("u", "psi"):
         obs = _orders([r[f"L2_{field}"] for r in res])
         assert all(abs(o - 2.0) < 0.15 for o in obs), (field, obs)
+
+
+@pytest.mark.parametrize(
+    "degree,ns,expect",
+    [(1, (8, 16, 32), {"L2": 2.0, "H1": 1.0}), (2, (4, 8, 16), {"L2": 3.0, "H1": 2.0})],
+)
+def test_space_convergence_concentrated(degree, ns, expect):
+    """Newman's concentrated model (concentration-dependent kappa, D, t+0, TDF), galvanostatic:
+    the orders of the dilute model, and the cell potential."""
+    res = [mms("space", n=n, degree=degree, mode="galvanostatic", concentrated=True) for n in ns]
+    for norm, order in expect.items():
+        for field in ("u", "psi"):
+            obs = _orders([r[f"{norm}_{field}"] for r in res])
+            print(f"\n(e) concentrated P{degree} {norm}({field}) orders {obs}")
+            assert all(abs(o - order) < 0.15 for o in obs), (norm, field, obs)
+    assert res[-1]["V_error"] < res[0]["V_error"] and res[-1]["V_error"] < 1e-5
+
+
+def test_time_convergence_concentrated():
+    res = [mms("time", n_steps=n, concentrated=True) for n in (10, 20, 40)]
+    for field in ("u", "psi"):
+        obs = _orders([r[f"L2_{field}"] for r in res])
+        assert all(abs(o - 2.0) < 0.15 for o in obs), (field, obs)
+
+
+@pytest.mark.mpi
+def test_mms_concentrated_parallel_matches_serial():
+    kw = {"n": 16, "degree": 1, "mode": "galvanostatic", "concentrated": True}
+    assert_close_dicts(mms("space", **kw), mms("space", ranks=2, **kw), rtol=1e-8)
