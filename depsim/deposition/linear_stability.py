@@ -20,6 +20,15 @@ where l is the ratio of a transport conductance to a kinetic conductance:
   Laplace's equation for phi with conductivity kappa = F^2 c0 (D+ + D-) / (R T) and the
   linearised kinetics j = -eta / R_ct around the operating point: l = kappa R_ct.
 
+**Concentrated electrolyte** (``transport``: the property functions of Newman's model,
+docs/model.md §2b). With the anion blocked, N- = 0 gives N+ = -grad W with the Kirchhoff
+potential W(c) = int D/(1 - t+0) dc, and the current i = -F grad W: W is harmonic, as c is in
+the dilute model, so the same derivation holds with W in place of c. The Li-reference potential
+is a function of c alone, dPhi/dc = F D / ((1 - t+0) kappa) + 2 V_T (1 - t+0) TDF / c, and the
+kinetics see chi = Phi/V_T - ln(c/c0); the steady l = F W'(c_s) / K = F D(c_s) / ((1 - t+0(c_s))
+K) with K = dj/dc_s at fixed Li potential. With the dilute equivalent properties W' = 2 D+ and
+Phi = 2 V_T ln(c/c0): the dilute theory. The ohmic regime uses kappa(c0).
+
 Limits: k -> 0: s -> (V_m j / F) / (l + H) (the k = 0 mode itself is fixed by the
 galvanostatic control); k H >> 1: s -> (V_m j / F) k / (k l + 1), -> V_m j / (F l) as k -> inf
 (no surface tension: no short-wave cut-off). Quasi-static fields require s << D k^2 and
@@ -34,6 +43,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from depsim.physics.constants import FARADAY, GAS_CONSTANT, LI_MOLAR_VOLUME, thermal_voltage
+from depsim.physics.electrolyte_library import Electrolyte
 from depsim.physics.kinetics import KineticsParameters
 
 __all__ = [
@@ -54,7 +64,8 @@ class StabilityParameters(KineticsParameters):
     to the reservoir), ``c0`` [mol/m^3], ``D_cation``, ``D_anion`` [m^2/s], ``i0`` [A/m^2],
     ``alpha_a``, ``alpha_c``, ``c_ref`` [mol/m^3] (None: c0), ``kinetics`` (a registered law;
     "frumkin" without sites is Butler–Volmer), ``reorganization_energy`` [J] (Marcus–Hush–
-    Chidsey), ``temperature`` [K], ``molar_volume`` [m^3/mol].
+    Chidsey), ``temperature`` [K], ``molar_volume`` [m^3/mol], ``transport`` the property
+    functions of the concentrated model (None: dilute, D+ and D-).
     """
 
     current_density: float
@@ -70,14 +81,41 @@ class StabilityParameters(KineticsParameters):
     temperature: float = 298.15
     molar_volume: float = LI_MOLAR_VOLUME
     reorganization_energy: float | None = None
+    transport: Electrolyte | None = None
 
     def with_(self, **changes) -> StabilityParameters:
         return replace(self, **changes)
 
     @property
     def limiting_current(self) -> float:
-        """j_lim = 2 D+ F c0 / H [A/m^2]."""
+        """j_lim = 2 D+ F c0 / H [A/m^2] (concentrated: F W(c0) / H, Kirchhoff)."""
+        if self.transport is not None:
+            return FARADAY * self._kirchhoff(self.c0) / self.height
         return 2.0 * self.D_cation * FARADAY * self.c0 / self.height
+
+    def _kirchhoff(self, c: float) -> float:
+        """W(c) = int_0^c D / (1 - t+0) dc' [mol/(m s)] of the concentrated model."""
+        from scipy.integrate import quad
+
+        tr, T = self.transport, self.temperature
+        f = lambda x: tr.diffusivity(x, T) / (1.0 - tr.transference_number(x, T))  # noqa: E731
+        return quad(f, 0.0, c, epsabs=0.0, epsrel=1e-12, limit=200)[0]
+
+    def _chi(self, c: float) -> float:
+        """chi = Phi/V_T - ln(c/c0) of the concentrated model's steady state (Phi(c0) = 0)."""
+        from scipy.integrate import quad
+
+        tr, T = self.transport, self.temperature
+        vt = thermal_voltage(T)
+
+        def dphi(x):  # d(Phi/V_T)/dc
+            t0 = tr.transference_number(x, T)
+            ohmic = FARADAY * tr.diffusivity(x, T) / ((1.0 - t0) * tr.conductivity(x, T) * vt)
+            return ohmic + 2.0 * (1.0 - t0) * tr.thermodynamic_factor(x, T) / x
+
+        return quad(dphi, self.c0, c, epsabs=0.0, epsrel=1e-12, limit=200)[0] - math.log(
+            c / self.c0
+        )
 
     @property
     def surface_velocity(self) -> float:
@@ -100,7 +138,15 @@ class StabilityParameters(KineticsParameters):
             if sep.fixed_charge:
                 raise ValueError("the linear stability theory has no fixed charge")
             Dp, Dm = case.separator_diffusivities()
+        transport = None
+        if case.electrolyte.model == "concentrated":
+            from depsim.case.concentrated import electrolyte_properties, separator_properties
+
+            transport = electrolyte_properties(case)
+            if sep is not None:
+                transport, _ = separator_properties(case, transport)
         return cls(
+            transport=transport,
             current_density=case.operation.current_density,
             height=case.geometry.height if height is None else height,
             c0=case.electrolyte.concentration,
@@ -136,6 +182,8 @@ def base_state(p: StabilityParameters, regime: str = "steady") -> dict[str, floa
         ``ell`` the length l [m], ``conductance`` (2 D+ F or kappa).
     """
     j = p.current_density
+    if regime == "steady" and p.transport is not None:
+        return _base_state_concentrated(p)
     if regime == "steady":
         sigma = 2.0 * p.D_cation * FARADAY
         G = j / sigma
@@ -162,6 +210,8 @@ def base_state(p: StabilityParameters, regime: str = "steady") -> dict[str, floa
         }
     if regime == "ohmic":
         kappa = FARADAY**2 * p.c0 * (p.D_cation + p.D_anion) / (GAS_CONSTANT * p.temperature)
+        if p.transport is not None:
+            kappa = float(p.transport.conductivity(p.c0, p.temperature))
         vt = thermal_voltage(p.temperature)
         eta = _solve_eta(p, p.c0, -j)
         h = 1e-6
@@ -175,6 +225,37 @@ def base_state(p: StabilityParameters, regime: str = "steady") -> dict[str, floa
             "conductance": kappa,
         }
     raise ValueError(f"unknown regime {regime!r}; allowed: 'steady', 'ohmic'")
+
+
+def _base_state_concentrated(p: StabilityParameters) -> dict[str, float]:
+    """The steady base state of the concentrated model (module docstring): c_s from
+    W(c_s) = W(c0) - j H / F, chi(c_s), K and l = F W'(c_s) / K."""
+    from scipy.optimize import brentq
+
+    j, T, tr = p.current_density, p.temperature, p.transport
+    target = p._kirchhoff(p.c0) - j * p.height / FARADAY
+    if target <= 0.0:
+        raise ValueError(
+            f"current {j:g} A/m^2 exceeds the limiting current {p.limiting_current:g} A/m^2"
+        )
+    c_s = brentq(lambda c: p._kirchhoff(c) - target, 1e-12 * p.c0, p.c0, xtol=1e-13 * p.c0)
+    eta = _solve_eta(p, c_s, -j)
+    psi_s = eta + p._chi(c_s)  # the law's eta = psi_s - chi (docs/model.md §2b)
+    eps = 1e-6
+
+    def j_at(c):
+        return -float(_i_bv(p, psi_s - p._chi(c), c))
+
+    K = (j_at(c_s * (1 + eps)) - j_at(c_s * (1 - eps))) / (2 * eps * c_s)
+    sigma = FARADAY * tr.diffusivity(c_s, T) / (1.0 - tr.transference_number(c_s, T))
+    return {
+        "c_s": c_s,
+        "gradient": j / sigma,  # dc/dy at the surface [mol/m^4]
+        "eta_hat": eta,
+        "K": K,
+        "ell": sigma / K,
+        "conductance": sigma,
+    }
 
 
 def growth_rate_ohmic(
@@ -227,6 +308,8 @@ def validity(k: float, p: StabilityParameters, regime: str = "steady") -> dict[s
     ``s_over_Dk2`` = s/(D k^2), ``s_over_DH2`` = s H^2/D (D the salt diffusivity),
     ``peclet`` = V H / D of the advancing surface, ``ka`` is left to the caller."""
     D = 2.0 * p.D_cation * p.D_anion / (p.D_cation + p.D_anion)
+    if p.transport is not None:
+        D = float(p.transport.diffusivity(p.c0, p.temperature))
     s = growth_rate(k, p, regime)
     return {
         "s": s,

@@ -163,3 +163,18 @@ def test_resolved_case_loads_again(tmp_path):
     f = ModelParameters.from_case(again, mesh_has_separator=False).electrolyte_properties
     assert f.thermodynamic_factor(500.0, T) == pytest.approx(1.5, rel=1e-14)
     assert f.conductivity(123.0, T) == pytest.approx(1.0, rel=1e-15)
+
+
+def test_linear_stability_dilute_limit():
+    """The concentrated linear-stability theory with the dilute equivalent properties is the
+    dilute theory (W' = 2 D+, Phi = 2 V_T ln(c/c0))."""
+    from depsim.deposition import linear_stability as ls
+    from depsim.physics.electrolyte_library import Electrolyte
+
+    p = ls.StabilityParameters(current_density=300.0, height=8e-6, i0=1e5)
+    inf = float("inf")
+    props = newman.dilute_equivalent(p.D_cation, p.D_anion, p.temperature)
+    q = p.with_(transport=Electrolyte("dilute", "equivalent", (0, inf), (0, inf), *props))
+    k = 2 * np.pi / np.array([10e-6, 5e-6, 1e-6])
+    np.testing.assert_allclose(ls.growth_rate(k, q), ls.growth_rate(k, p), rtol=1e-9)
+    assert q.limiting_current == pytest.approx(p.limiting_current, rel=1e-10)

@@ -87,6 +87,7 @@ def make_case(**kw):
         )
         data["geometry"]["electrode"]["bump_width"] = "1 um"
     for table, values in kw.items():
+        data.setdefault(table, {})
         for key, value in values.items():
             if isinstance(value, dict):
                 data[table].setdefault(key, {}).update(value)
@@ -446,6 +447,18 @@ def ale_interior(
     }
 
 
+#: concentration-dependent properties (ASSUMED, for verification) of the concentrated runs
+CONCENTRATED = {
+    "model": "concentrated",
+    "properties": {
+        "conductivity": [[0.0, 0.0], [2500.0, 0.9], [5000.0, 1.2]],
+        "diffusivity": [[0.0, 3.0e-10], [5000.0, 1.5e-10]],
+        "transference_number": [[0.0, 0.3], [5000.0, 0.45]],
+        "thermodynamic_factor": [[0.0, 1.0], [5000.0, 3.0]],
+    },
+}
+
+
 def linear_stability(
     count: int = 1,
     amplitude: float = 0.05e-6,
@@ -456,8 +469,10 @@ def linear_stability(
     size: float = 0.25e-6,
     electrode_size: float = 0.04e-6,
     max_dt: float = 0.25,
+    concentrated: bool = False,
 ) -> dict:
-    """Growth of a cosine perturbation a cos(k x) of the Li surface against linear theory.
+    """Growth of a cosine perturbation a cos(k x) of the Li surface against linear theory
+    (``concentrated``: Newman's model with :data:`CONCENTRATED` properties).
 
     Measured: the first Fourier coefficient a(t) of the electrode profile; compared between t1
     (concentration profile settled, t1 >> H^2/D) and t2 with exp(int s dt) of
@@ -471,6 +486,7 @@ def linear_stability(
         electrode={"exchange_current_density": i0},
         operation={"current_density": current},
         time={"end": t2, "dt": 0.01, "max_dt": max_dt},
+        **({"electrolyte": CONCENTRATED} if concentrated else {}),
     )
     W = case.geometry.width
     b, pb, sim, surface = deposition_run(case)
@@ -507,6 +523,7 @@ def linear_stability(
         "s_theory": s_theory,
         "s_rel_err": abs(s_meas - s_theory) / abs(s_theory),
         "s_flat_theory": ls.growth_rate(k, p),
+        "s_dilute_theory": ls.growth_rate(k, p.with_(transport=None)),
         "advance": float(rows[-1][2] - np.mean(prof0.y)),
         "peclet": val["peclet"],
         "s_over_Dk2": val["s_over_Dk2"],

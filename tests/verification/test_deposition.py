@@ -122,6 +122,23 @@ def test_linear_stability_growth_rate(count):
     assert r["amplification"] > 1.2  # it did grow measurably
 
 
+@pytest.mark.parametrize("count", [1, 2])
+def test_linear_stability_growth_rate_concentrated(count):
+    """Newman's model with c-dependent kappa, D, t+0 and TDF: the ALE run's growth rate against
+    the concentrated linear-stability theory (the Kirchhoff potential W in place of c), and
+    against the dilute theory, which misses it."""
+    r = study("linear_stability", count=count, concentrated=True)
+    dilute_err = abs(r["s_dilute_theory"] - r["s_measured"]) / abs(r["s_measured"])
+    print(
+        f"\nconcentrated, lambda = {10 / count:g} um: s = {r['s_measured']:.5g} 1/s vs "
+        f"{r['s_theory']:.5g} (rel. err {r['s_rel_err']:.2e}); dilute theory "
+        f"{r['s_dilute_theory']:.5g} (rel. err {dilute_err:.2e})"
+    )
+    assert r["s_rel_err"] < 0.02
+    assert dilute_err > 3.0 * r["s_rel_err"]
+    assert r["amplification"] > 1.2
+
+
 @pytest.mark.slow
 def test_linear_stability_converges_in_time():
     """lambda = 5 um with the step limit halved twice (0.25, 0.125, 0.0625 s): the error in
