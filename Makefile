@@ -9,7 +9,7 @@ RANKS   ?= 2
 OUT     ?= results/paper
 PIN     := requirements/constraints.txt
 
-.PHONY: setup paper paper-inputs test test-slow lint lock clean
+.PHONY: setup paper test test-slow lint lock clean
 
 $(VENV)/.installed: pyproject.toml $(PIN)
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -19,24 +19,20 @@ $(VENV)/.installed: pyproject.toml $(PIN)
 
 setup: $(VENV)/.installed
 
-# The most defensible set-up (README): measured t+, conductivity and i0, sites homogenised, 0.5 C.
-paper: setup
-	$(VENV)/bin/mpirun -n $(RANKS) $(VENV)/bin/depsim compare cases/paper/pp.toml \
-	    cases/paper/homogenised/pia.toml cases/paper/homogenised/control2.toml \
-	    cases/paper/homogenised/control3.toml --out $(OUT)
-
-# The same comparison with the separators' t+ and conductivity converted at the 1 M they were
-# measured at: dilute, and concentrated (LiPF6 EC:DMC, Landesfeind-Gasteiger 2019;
-# docs/paper-reproduction.md section 1b).
+# The most defensible set-up (README): measured t+, conductivity and i0, sites homogenised, 0.5 C;
+# then the same with the separators' inputs converted at the 1 M they were measured at, dilute
+# and concentrated (LiPF6 EC:DMC, Landesfeind-Gasteiger 2019), and the table of the effect
+# ($(OUT)/inputs.md; docs/paper-reproduction.md section 1b).
 PAPER_CASES := cases/paper/pp.toml cases/paper/homogenised/pia.toml \
 	cases/paper/homogenised/control2.toml cases/paper/homogenised/control3.toml
-paper-inputs: setup
-	$(VENV)/bin/mpirun -n $(RANKS) $(VENV)/bin/depsim compare $(PAPER_CASES) \
-	    --set separator.measured_at=1M --out results/paper_1M_dilute
-	$(VENV)/bin/mpirun -n $(RANKS) $(VENV)/bin/depsim compare $(PAPER_CASES) \
-	    --set separator.measured_at=1M --set electrolyte.model=concentrated \
+COMPARE := $(VENV)/bin/mpirun -n $(RANKS) $(VENV)/bin/depsim compare $(PAPER_CASES)
+paper: setup
+	$(COMPARE) --out $(OUT)
+	$(COMPARE) --set separator.measured_at=1M --out $(OUT)/measured_at_1M_dilute
+	$(COMPARE) --set separator.measured_at=1M --set electrolyte.model=concentrated \
 	    --set electrolyte.properties.source=landesfeind2019-ec-dmc \
-	    --set separator.transference_method=bruce-vincent --out results/paper_1M_concentrated
+	    --set separator.transference_method=bruce-vincent --out $(OUT)/measured_at_1M_concentrated
+	$(PY) scripts/paper_inputs.py $(OUT)
 
 test: setup
 	$(PY) -m pytest -q
