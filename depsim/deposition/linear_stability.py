@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from depsim.physics import concentrated as newman
 from depsim.physics.constants import FARADAY, GAS_CONSTANT, LI_MOLAR_VOLUME, thermal_voltage
 from depsim.physics.electrolyte_library import Electrolyte
 from depsim.physics.kinetics import KineticsParameters
@@ -94,28 +95,16 @@ class StabilityParameters(KineticsParameters):
         return 2.0 * self.D_cation * FARADAY * self.c0 / self.height
 
     def _kirchhoff(self, c: float) -> float:
-        """W(c) = int_0^c D / (1 - t+0) dc' [mol/(m s)] of the concentrated model."""
-        from scipy.integrate import quad
-
-        tr, T = self.transport, self.temperature
-        f = lambda x: tr.diffusivity(x, T) / (1.0 - tr.transference_number(x, T))  # noqa: E731
-        return quad(f, 0.0, c, epsabs=0.0, epsrel=1e-12, limit=200)[0]
+        """W(c) [mol/(m s)] of the concentrated model (physics.concentrated)."""
+        tr = self.transport
+        return newman.kirchhoff_potential(
+            tr.diffusivity, tr.transference_number, c, self.temperature
+        )
 
     def _chi(self, c: float) -> float:
         """chi = Phi/V_T - ln(c/c0) of the concentrated model's steady state (Phi(c0) = 0)."""
-        from scipy.integrate import quad
-
-        tr, T = self.transport, self.temperature
-        vt = thermal_voltage(T)
-
-        def dphi(x):  # d(Phi/V_T)/dc
-            t0 = tr.transference_number(x, T)
-            ohmic = FARADAY * tr.diffusivity(x, T) / ((1.0 - t0) * tr.conductivity(x, T) * vt)
-            return ohmic + 2.0 * (1.0 - t0) * tr.thermodynamic_factor(x, T) / x
-
-        return quad(dphi, self.c0, c, epsabs=0.0, epsrel=1e-12, limit=200)[0] - math.log(
-            c / self.c0
-        )
+        phi_hat = newman.blocked_anion_potential(self.transport, c, self.c0, self.temperature)
+        return phi_hat - math.log(c / self.c0)
 
     @property
     def surface_velocity(self) -> float:

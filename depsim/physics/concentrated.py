@@ -42,10 +42,12 @@ from depsim.physics.constants import FARADAY, GAS_CONSTANT
 
 __all__ = [
     "balsara_newman_current_fraction",
+    "blocked_anion_potential",
     "concentration_overpotential",
     "dilute_equivalent",
     "fluxes",
     "hittorf_from_current_fraction",
+    "kirchhoff_potential",
     "limiting_current",
     "limiting_current_kirchhoff",
     "sand_time",
@@ -86,15 +88,39 @@ def limiting_current(D: float, t0: float, concentration: float, length: float) -
     return FARADAY * D * concentration / ((1.0 - t0) * length)
 
 
-def limiting_current_kirchhoff(D, t0, concentration: float, length: float, temperature: float):
-    """i_lim = (F / L) int_0^c0 D(c) / (1 - t0(c)) dc [A/m^2] for concentration-dependent
-    ``D(c, T)`` and ``t0(c, T)`` (Kirchhoff transform of the steady anion balance N- = 0)."""
+def kirchhoff_potential(D, t0, concentration: float, temperature: float) -> float:
+    """W(c) = int_0^c D(c') / (1 - t0(c')) dc' [mol/(m s)]: with the anion blocked (N- = 0) the
+    cation flux is N+ = -grad W and the current i = -F grad W, so W is harmonic in a steady
+    cell (``D(c, T)``, ``t0(c, T)`` functions)."""
     from scipy.integrate import quad
 
-    value, _ = quad(
-        lambda c: D(c, temperature) / (1.0 - t0(c, temperature)), 0.0, concentration, limit=200
-    )
-    return FARADAY * value / length
+    def integrand(c):
+        return D(c, temperature) / (1.0 - t0(c, temperature))
+
+    return quad(integrand, 0.0, concentration, epsabs=0.0, epsrel=1e-12, limit=200)[0]
+
+
+def blocked_anion_potential(props, c: float, c0: float, temperature: float) -> float:
+    """(Phi(c) - Phi(c0)) / V_T of a steady electrolyte with the anion blocked, where Phi
+    depends on c alone: dPhi/dc = F D / ((1 - t0) kappa) + 2 V_T (1 - t0) TDF / c (``props``
+    with the four property functions; dilute limit: 2 ln(c/c0))."""
+    from scipy.integrate import quad
+
+    V_T = GAS_CONSTANT * temperature / FARADAY
+
+    def slope(x):
+        t0 = props.transference_number(x, temperature)
+        D, kappa = props.diffusivity(x, temperature), props.conductivity(x, temperature)
+        tdf = props.thermodynamic_factor(x, temperature)
+        return FARADAY * D / ((1.0 - t0) * kappa * V_T) + 2.0 * (1.0 - t0) * tdf / x
+
+    return quad(slope, c0, c, epsabs=0.0, epsrel=1e-12, limit=200)[0]
+
+
+def limiting_current_kirchhoff(D, t0, concentration: float, length: float, temperature: float):
+    """i_lim = (F / L) int_0^c0 D(c) / (1 - t0(c)) dc = F W(c0) / L [A/m^2] for
+    concentration-dependent ``D(c, T)`` and ``t0(c, T)`` (:func:`kirchhoff_potential`)."""
+    return FARADAY * kirchhoff_potential(D, t0, concentration, temperature) / length
 
 
 def sand_time(D: float, t0: float, concentration: float, current: float) -> float:
