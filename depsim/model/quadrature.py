@@ -16,6 +16,14 @@ charged-separator step costs 2.5-2.9 scalar Poisson solves instead of 6.8-7.8
 UFL's estimate, so the forms of every uncharged case are unchanged (the paper's PIA case:
 identical metrics).
 
+The concentrated electrolyte's property functions (:mod:`depsim.model.concentrated`: rational
+functions, square roots and exponentials of c = c0 e^u) make the residual transcendental too
+(estimate 47). Its integrals take :func:`concentrated_degree`, 2 p for Lagrange degree p: the
+degree of the stiffness integrand with constant coefficients, so the rule's error is of the
+discretisation's order. Measured: the manufactured solutions keep their orders (P1 L2 1.94–1.99,
+H1 0.96–1.00; P2 L2 2.93–3.00, H1 1.91–1.99), the 1D Kirchhoff profiles their errors, and a P1 step on
+the paper-sized cell costs 0.038 s against 0.051 s with the degree-4 rule (dilute: 0.037 s).
+
 All forms that must agree discretely (the residual, its Jacobian, the constraint's border, the
 salt and charge integrals of the balances) are compiled through :func:`compile_form` with the
 same cap, so the discrete balances hold to round-off as before.
@@ -28,7 +36,7 @@ import ufl
 from ufl.algorithms import expand_derivatives
 from ufl.algorithms.estimate_degrees import estimate_total_polynomial_degree
 
-__all__ = ["MAX_DEGREE", "TRANSCENDENTAL_DEGREE", "capped", "compile_form"]
+__all__ = ["MAX_DEGREE", "TRANSCENDENTAL_DEGREE", "capped", "compile_form", "concentrated_degree"]
 
 #: UFL's estimate above which an integral is taken to be transcendental (the Donnan terms)
 MAX_DEGREE = 10
@@ -51,7 +59,15 @@ def capped(form: ufl.Form, cap: int = MAX_DEGREE, degree: int = TRANSCENDENTAL_D
     return ufl.Form(integrals)
 
 
-def compile_form(form: ufl.Form, cap: int = MAX_DEGREE) -> fem.Form:
+def compile_form(
+    form: ufl.Form, cap: int = MAX_DEGREE, degree: int = TRANSCENDENTAL_DEGREE
+) -> fem.Form:
     """The dolfinx form of ``form`` with its transcendental integrals (estimate above ``cap``)
-    at :data:`TRANSCENDENTAL_DEGREE` (:func:`capped`)."""
-    return fem.form(capped(form, cap))
+    at ``degree`` (:func:`capped`)."""
+    return fem.form(capped(form, cap, degree))
+
+
+def concentrated_degree(element_degree: int) -> int:
+    """Quadrature degree of the concentrated model's transcendental integrals: 2 p for
+    Lagrange degree p (module docstring)."""
+    return 2 * element_degree

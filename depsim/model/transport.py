@@ -48,7 +48,7 @@ from depsim.model.charge import ChargeModel
 from depsim.model.concentrated import newman_fluxes
 from depsim.model.constraint import current_forms, ion_source
 from depsim.model.electrode import CounterLi, LiElectrode, reaction_current
-from depsim.model.quadrature import compile_form
+from depsim.model.quadrature import compile_form, concentrated_degree
 from depsim.model.regions import region_coefficients
 from depsim.physics import nernst_planck
 from depsim.physics.sites import exchange_current_factor_profile
@@ -250,8 +250,11 @@ class CellProblem(TransportProblemBase):
         for form in algebraic:
             F = F + form
         self.F_ufl = F
-        self.residual = compile_form(F)
-        self.jacobian = compile_form(ufl.derivative(F, self.U, ufl.TrialFunction(self.W)))
+        kw = {}
+        if self.params.electrolyte_model == "concentrated":  # model/quadrature.py
+            kw["degree"] = concentrated_degree(self.params.element_degree)
+        self.residual = compile_form(F, **kw)
+        self.jacobian = compile_form(ufl.derivative(F, self.U, ufl.TrialFunction(self.W)), **kw)
 
     def add_terms(self, **terms) -> None:
         """Add UFL terms (tested with ``self.test_functions``) to the named equations of the
