@@ -3,6 +3,7 @@ reusing one case, the metrics table (its columns, rows, CSV and number formats),
 log, and :class:`StudyResult`."""
 
 import csv
+import gc
 import json
 import logging
 import math
@@ -107,6 +108,11 @@ def run_or_reuse(
         run_case(case, out_dir=out_dir, quiet=quiet, log_level=log_level, comm=comm)
     except SolverFailure as exc:
         status, message = "failed", str(exc)
+    finally:
+        # Free the run's PETSc objects now, at the same point on every rank: left to the cyclic
+        # garbage collector, their (collective) destruction can start on one rank while another
+        # is inside the next case's mesh generation, and the two ranks deadlock.
+        gc.collect()
     metrics = _read_metrics(out_dir) if comm.rank == 0 else None
     metrics = comm.bcast(metrics, root=0)
     if metrics is not None and status == "failed":

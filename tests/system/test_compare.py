@@ -201,3 +201,28 @@ def test_mpi_compare_matches_serial(serial, tmp_path):
         assert m["mpi_size"] == 2
     for name in FIGURES:
         assert is_png(out / name), name
+
+
+@pytest.mark.mpi
+def test_mpi_compare_runs_moving_surface_cases_in_turn(tmp_path):
+    """Two moving-surface cases in one 2-rank compare: the first run's PETSc objects are freed
+    on every rank before the second builds its mesh (once left to the garbage collector, the
+    second case deadlocked: one rank destroying a matrix, the other in gmsh)."""
+    cases = [ROOT / "cases/paper/deposition" / f"{n}.toml" for n in ("pp", "pia_nosites")]
+    out = tmp_path / "dep"
+    p = run_cli(
+        "compare",
+        *map(str, cases),
+        "--set",
+        "time.end=60 s",
+        "--out",
+        str(out),
+        ranks=2,
+        timeout=240,
+    )
+    assert p.returncode == 0, p.stderr[-3000:]
+    rows = read_table(out / "comparison.csv")
+    assert [(r["name"], r["status"]) for r in rows] == [
+        ("pp_deposition", "finished"),
+        ("pia_nosites_deposition", "finished"),
+    ]
