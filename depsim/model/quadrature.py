@@ -20,9 +20,10 @@ The concentrated electrolyte's property functions (:mod:`depsim.model.concentrat
 functions, square roots and exponentials of c = c0 e^u) make the residual transcendental too
 (estimate 47). Its integrals take :func:`concentrated_degree`, 2 p for Lagrange degree p: the
 degree of the stiffness integrand with constant coefficients, so the rule's error is of the
-discretisation's order. Measured: the manufactured solutions keep their orders (P1 L2 1.94–1.99,
-H1 0.96–1.00; P2 L2 2.93–3.00, H1 1.91–1.99), the 1D Kirchhoff profiles their errors, and a P1 step on
-the paper-sized cell costs 0.038 s against 0.051 s with the degree-4 rule (dilute: 0.037 s).
+discretisation's order. Measured: the manufactured solutions keep their orders (P1 L2
+1.94–1.99, H1 0.96–1.00; P2 L2 2.93–3.00, H1 1.91–1.99), the 1D Kirchhoff profiles their errors,
+and a P1 step on the paper-sized cell costs 0.038 s against 0.051 s with the degree-4 rule
+(dilute: 0.037 s).
 
 All forms that must agree discretely (the residual, its Jacobian, the constraint's border, the
 salt and charge integrals of the balances) are compiled through :func:`compile_form` with the
