@@ -23,17 +23,23 @@ formal-charge alternative (N1 neutral, N2 +1) is kept as :data:`FORMAL_CHARGES`:
 matrix cationic and cannot reproduce t+ > t+ of the liquid at any scale.
 
 **Closure** (:func:`closure`). The scale k (equivalently X_PIA) is fixed by the one measured
-number that depends on it, PIA's t+ = 0.78 (Hittorf, ideal Donnan at the bulk c0): with the pore
-liquid's D+/D- from the uncharged PP separator's measured t+ = 0.39, X = c0 (1/sqrt(r) - sqrt(r)),
-r = t/(1-t) D-/D+. PIA's kappa = 0.92 mS/cm then fixes the magnitude of the effective pore
-diffusivities: kappa = F^2 (D+ c+ + D- c-)/RT. Controls 2 (N1 only) and 3 (N2 only) take the same
-counts without the other site: X_c = X_PIA z_c / z_PIA, no new fitted number.
+number that depends on it, PIA's t+ = 0.78 (Hittorf, ideal Donnan at the concentration c_m it was
+measured at, the paper's 1 M LiPF6): with the pore liquid's D+/D- from the uncharged PP
+separator's measured t+ = 0.39, X = c_m (1/sqrt(r) - sqrt(r)), r = t/(1-t) D-/D+. PIA's
+kappa = 0.92 mS/cm at c_m then fixes the magnitude of the effective pore diffusivities:
+kappa = F^2 (D+ c+ + D- c-)/RT. The fixed charge and the diffusivities are properties of the
+matrix and the liquid, so they carry over to the simulated bulk c0; t+ and kappa there follow
+from the Donnan state at c0 (at c0 = 2.5 M: less exclusion, t+ below 0.78). Controls 2 (N1
+only) and 3 (N2 only) take the same counts without the other site: X_c = X_PIA z_c / z_PIA, no
+new fitted number.
 
 **Exchange current.** The measured i0 of the PIA cell is the pore liquid's; depsim's Butler–Volmer
 in a charged region scales the reference i0 by (c+/c0)^alpha_a = exp(-alpha_a zeta) (this is the
 averaged Frumkin factor of the sites: the Donnan potential zeta V_T is their mean potential at
-the Li face), so the reference i0 is i0_measured exp(alpha_a zeta_PIA); the controls take PIA's
-reference i0.
+the Li face), so the reference i0 is i0_measured exp(alpha_a zeta_PIA) with zeta_PIA at the c_m
+of the measurement; the controls take PIA's reference i0. (As on the Nernst-Einstein route, the
+measured i0 is the liquid's value at the simulated c0: its own concentration dependence is not
+converted.)
 """
 
 from __future__ import annotations
@@ -132,7 +138,9 @@ class ChargedMatrix:
 
     ``X`` fixed charge [mol/m^3 pore], ``rho_fix`` = X F eps [C/m^3 separator], ``z`` charge per
     repeat unit in units of the fitted scale, ``t_plus`` and ``conductivity`` [S/m] (ideal Donnan
-    at c0), ``zeta`` the Donnan potential / V_T, ``i0_reference`` [A/m^2] (at c+ = c0).
+    at the simulated c0), ``zeta`` the Donnan potential / V_T at c0, ``i0_reference`` [A/m^2]
+    (at c+ = c0); ``t_plus_measured``, ``conductivity_measured`` the same at the c_m of the
+    measurement.
     """
 
     name: str
@@ -143,6 +151,8 @@ class ChargedMatrix:
     conductivity: float
     zeta: float
     i0_reference: float
+    t_plus_measured: float
+    conductivity_measured: float
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,7 @@ class Closure:
 
 def closure(
     c0: float = 2500.0,
+    c_measured: float | None = 1000.0,
     temperature: float = 298.15,
     t_plus_liquid: float = 0.39,
     t_plus_pia: float = 0.78,
@@ -176,25 +187,28 @@ def closure(
 ) -> Closure:
     """Fix the one charge scale by PIA's t+ and the pore diffusivities by PIA's kappa.
 
-    Defaults: c0 [mol/m^3] and T [K] of cases/paper; t+ of the liquid = PP's measured 0.39 (PP
+    Defaults: c0 [mol/m^3] and T [K] of cases/paper; ``c_measured`` [mol/m^3] the concentration
+    of the measurements (1 M LiPF6; None: at c0, the reading before cases/paper recorded it);
+    t+ of the liquid = PP's measured 0.39 (PP
     carries no ionisable group); PIA t+ 0.78, kappa 0.092 S/m, porosity 0.78, i0 6.4 A/m^2
     (Ding et al. 2023); ``skeleton_density`` 1200 kg/m^3 ASSUMED (dense aromatic polyimine;
     plausibility check only). Raises ValueError if the charge hypothesis ``charges`` gives PIA a
     matrix charge of the wrong sign for t+_PIA (no positive scale reproduces the measurement).
     """
+    c_m = c0 if c_measured is None else c_measured
     ratio = t_plus_liquid / (1.0 - t_plus_liquid)  # D+/D- of the pore liquid
-    X_pia = sep.fixed_charge_for_transference(t_plus_pia, ratio, 1.0, c0)
+    X_pia = sep.fixed_charge_for_transference(t_plus_pia, ratio, 1.0, c_m)
     z_pia = fixed_charge_of_counts(unit, charges)
     if z_pia == 0.0 or X_pia / z_pia <= 0.0:
         raise ValueError(
             f"charges {charges} give PIA a charge per unit of {z_pia:+.3g}; t+ = {t_plus_pia} "
             f"needs X = {X_pia:+.4g} mol/m^3: no positive scale reproduces it"
         )
-    c_plus, c_minus = (float(v) for v in sep.donnan_concentrations(c0, X_pia))
+    c_plus, c_minus = (float(v) for v in sep.donnan_concentrations(c_m, X_pia))
     V_T = thermal_voltage(temperature)
     D_anion = kappa_pia * V_T / (FARADAY * (ratio * c_plus + c_minus))
     D_cation = ratio * D_anion
-    zeta_pia = math.asinh(X_pia / (2.0 * c0))
+    zeta_pia = math.asinh(X_pia / (2.0 * c_m))
     i0_ref = i0_pia * math.exp(alpha_a * zeta_pia)
     n_u = site_density(unit, porosity, skeleton_density)
     scale = X_pia / (n_u * z_pia)  # e/eV (or e per unit charge of the hypothesis)
@@ -207,7 +221,10 @@ def closure(
         z = fixed_charge_of_counts(u, charges)
         X = X_pia * z / z_pia
         t, kappa, _, zeta = donnan_state(D_cation, D_anion, c0, X, temperature)
-        mats[name] = ChargedMatrix(name, X, X * FARADAY * porosity, z, t, kappa, zeta, i0_ref)
+        t_m, kappa_m, _, _ = donnan_state(D_cation, D_anion, c_m, X, temperature)
+        mats[name] = ChargedMatrix(
+            name, X, X * FARADAY * porosity, z, t, kappa, zeta, i0_ref, t_m, kappa_m
+        )
     return Closure(
         D_cation, D_anion, X_pia, n_u, scale, scale * charges[0], scale * charges[1], mats
     )

@@ -13,7 +13,8 @@ from depsim.physics import site_chemistry as sc
 from depsim.physics.constants import FARADAY
 from tests.conftest import ROOT
 
-C0 = 2500.0
+C0 = 2500.0  # the cases' simulated bulk concentration [mol/m^3]
+CM = 1000.0  # the 1 M LiPF6 of the measurements
 
 
 def test_repeat_unit_counts_and_molar_mass():
@@ -44,30 +45,46 @@ def test_site_density_by_hand():
 
 def test_closure_by_hand():
     cl = sc.closure()
-    # r = c+/c- = 0.78/0.22 * 0.61/0.39 = 5.54545; X = c0 (1/sqrt(r) - sqrt(r)) = -1.93023 c0
+    # fitted at the 1 M of the measurement:
+    # r = c+/c- = 0.78/0.22 * 0.61/0.39 = 5.54545; X = c_m (1/sqrt(r) - sqrt(r)) = -1.93023 c_m
     r = 0.78 / 0.22 * 0.61 / 0.39
-    assert cl.X_pia == pytest.approx(C0 * (1 / math.sqrt(r) - math.sqrt(r)), rel=1e-9)
-    assert cl.X_pia / C0 == pytest.approx(-1.93023, rel=1e-5)
+    assert cl.X_pia == pytest.approx(CM * (1 / math.sqrt(r) - math.sqrt(r)), rel=1e-9)
+    assert cl.X_pia / CM == pytest.approx(-1.93023, rel=1e-5)
     pia, c2, c3 = (cl.materials[k] for k in ("PIA", "control2", "control3"))
-    assert pia.t_plus == pytest.approx(0.78, rel=1e-9)
-    assert pia.conductivity == pytest.approx(0.092, rel=1e-9)
+    assert pia.t_plus_measured == pytest.approx(0.78, rel=1e-9)
+    assert pia.conductivity_measured == pytest.approx(0.092, rel=1e-9)
     assert cl.D_cation_eff / cl.D_anion_eff == pytest.approx(0.39 / 0.61, rel=1e-12)
+    # at the simulated c0 = 2.5 M the same X is -0.77209 c0: c+- = sqrt(c0^2 + X^2/4) -+ X/2
+    X = cl.X_pia
+    cp, cm = math.hypot(C0, X / 2) - X / 2, math.hypot(C0, X / 2) + X / 2
+    assert pia.t_plus == pytest.approx(0.39 * cp / (0.39 * cp + 0.61 * cm), rel=1e-9)
+    assert pia.t_plus == pytest.approx(0.5761, abs=1e-4)  # below the 0.78 measured at 1 M
     # controls from the same counts, no new number: X_c = X_PIA z_c / z_PIA
     assert c2.X / pia.X == pytest.approx(1.95 / 1.67, rel=1e-9)
     assert c3.X / pia.X == pytest.approx(-0.28 / 1.67, rel=1e-9)
-    # control 3 by hand: X = +809.08, c+ = 0.85119 c0, c- = 1.17483 c0 -> t+ = 0.31657
-    assert c3.X == pytest.approx(809.08, rel=1e-4)
-    assert c3.t_plus == pytest.approx(0.39 * 0.85119 / (0.39 * 0.85119 + 0.61 * 1.17483), rel=1e-4)
+    # control 3 by hand at 1 M: X = +323.63, c+ = 0.85119 c_m, c- = 1.17483 c_m -> t+ = 0.31657
+    assert c3.X == pytest.approx(323.63, rel=1e-4)
+    t3 = 0.39 * 0.85119 / (0.39 * 0.85119 + 0.61 * 1.17483)
+    assert c3.t_plus_measured == pytest.approx(t3, rel=1e-4)
     assert c2.t_plus > pia.t_plus > 0.39 > c3.t_plus
-    # reference i0: 6.4 A/m^2 * exp(0.5 asinh(-0.965115)) = 4.1706 A/m^2
+    # reference i0: 6.4 A/m^2 * exp(0.5 asinh(-0.965115)) = 4.1706 A/m^2 (zeta at 1 M)
     assert pia.i0_reference == pytest.approx(4.1706, rel=1e-4)
     assert pia.rho_fix == pytest.approx(cl.X_pia * FARADAY * 0.78, rel=1e-12)
 
 
+def test_closure_at_c0_is_the_reading_before():
+    """c_measured = None fits at the simulated c0 (X = -1.930 c0, t+ 0.78 there)."""
+    cl = sc.closure(c_measured=None)
+    assert cl.X_pia / C0 == pytest.approx(-1.93023, rel=1e-5)
+    assert cl.materials["PIA"].t_plus == pytest.approx(0.78, rel=1e-9)
+    assert cl.materials["PIA"].conductivity == pytest.approx(0.092, rel=1e-9)
+
+
 def test_implied_charge_per_site_exceeds_one_electron_at_2p5_molar():
-    """The plausibility check: at 2.5 M the closure needs ~2.7 e per imine N; at 1 M ~1.07 e."""
-    assert sc.closure().q_n1 < -2.0
-    assert sc.closure(c0=1000.0).q_n1 == pytest.approx(-1.07, abs=0.02)
+    """The plausibility check: fitted at 2.5 M the closure needs ~2.7 e per imine N; at 1 M
+    (the measurement's, the default) ~1.07 e."""
+    assert sc.closure(c_measured=None).q_n1 < -2.0
+    assert sc.closure().q_n1 == pytest.approx(-1.07, abs=0.02)
     assert sc.hittorf_ceiling(2500.0) < 0.78 < sc.hittorf_ceiling(1000.0)
 
 
@@ -86,10 +103,17 @@ def test_virtual_hittorf_recovers_closure():
         props = RegionProperties(
             D_cation=cl.D_cation_eff, D_anion=cl.D_anion_eff, porosity=0.78, fixed_charge=m.X
         )
-        meas = measure_separator(props, C0, steady=False)
-        print(f"\n{name}: t+ {meas.transference_number:.5f}, kappa {meas.conductivity:.5g} S/m")
-        assert meas.transference_number == pytest.approx(m.t_plus, rel=1e-6)
-        assert meas.conductivity == pytest.approx(m.conductivity, rel=1e-6)
+        for c, t, kappa in (
+            (C0, m.t_plus, m.conductivity),
+            (CM, m.t_plus_measured, m.conductivity_measured),
+        ):
+            meas = measure_separator(props, c, steady=False)
+            print(
+                f"\n{name} at {c:g}: t+ {meas.transference_number:.5f}, "
+                f"kappa {meas.conductivity:.5g} S/m"
+            )
+            assert meas.transference_number == pytest.approx(t, rel=1e-6)
+            assert meas.conductivity == pytest.approx(kappa, rel=1e-6)
     assert meas.transference_number < 0.39  # control 3: an anion-selective matrix
 
 
