@@ -3,8 +3,9 @@ they were measured at (docs/paper-reproduction.md §1b), as one table after ``ma
 
 Reads the comparison.csv of three ``depsim compare`` runs of the same cases:
 
-- A: ``OUT`` (the paper cases as they are: dilute, converted at the simulated c0 = 2.5 M),
-- B: ``OUT/measured_at_1M_dilute`` (``separator.measured_at = 1 M``),
+- A: ``OUT/measured_at_2.5M_dilute`` (dilute, converted at the simulated c0 = 2.5 M: the
+  reading before the cases recorded ``separator.measured_at = "1 M"``),
+- B: ``OUT`` (the paper cases as they are: dilute, converted at the 1 M of the measurement),
 - C: ``OUT/measured_at_1M_concentrated`` (Newman's model, LiPF6 EC:DMC of Landesfeind and
   Gasteiger 2019, t+ read as a Bruce-Vincent current fraction: ASSUMED),
 
@@ -38,12 +39,14 @@ CASES = {
     "control3_homogenised": ROOT / "cases/paper/homogenised/control3.toml",
 }
 READINGS = {
-    "A: dilute, at 2.5 M (default)": ("", {}),
-    "B: dilute, at 1 M": ("measured_at_1M_dilute", {"separator.measured_at": "1 M"}),
+    "A: dilute, at 2.5 M (before)": (
+        "measured_at_2.5M_dilute",
+        {"separator.measured_at": "2.5 M"},
+    ),
+    "B: dilute, at 1 M (default)": ("", {}),
     "C: concentrated LG2019, at 1 M": (
         "measured_at_1M_concentrated",
         {
-            "separator.measured_at": "1 M",
             "electrolyte.model": "concentrated",
             "electrolyte.properties.source": "landesfeind2019-ec-dmc",
             "separator.transference_method": "bruce-vincent",

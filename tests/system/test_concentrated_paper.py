@@ -1,7 +1,7 @@
 """The concentrated model's dilute limit on the paper's cells (cases/paper, coarse, steady):
 with properties equal to the dilute separator's (kappa proportional to c, D = 2 t (1 - t) kappa
-R T / (F^2 c0), Hittorf t0 = t, thermodynamic factor 1, MacMullin number 1) the concentrated
-run reproduces every metric of the dilute run to 1e-8 (docs/model.md §2b)."""
+R T / (F^2 c_m) at the measured c_m, Hittorf t0 = t, thermodynamic factor 1, MacMullin number 1)
+the concentrated run reproduces every metric of the dilute run to 1e-8 (docs/model.md §2b)."""
 
 from __future__ import annotations
 
@@ -18,22 +18,22 @@ from tests.system.test_paper import COARSE
 
 def _dilute_equivalent(case) -> dict:
     """Overrides that give the concentrated model the dilute separator's properties."""
-    c0, T = case.electrolyte.concentration, case.electrolyte.temperature
-    sep = case.separator
-    kappa, t = sep.conductivity, sep.transference_number
-    c_top = 100.0 * c0
+    T, sep = case.electrolyte.temperature, case.separator
+    c_m = case.electrolyte.concentration if sep.measured_at is None else sep.measured_at
+    kappa, t = sep.conductivity, sep.transference_number  # measured at c_m
+    c_top = 100.0 * c_m
     return {
         "electrolyte.model": "concentrated",
-        "separator.measured_at": c0,
+        "separator.measured_at": c_m,
         "separator.transference_method": "hittorf",
-        "electrolyte.properties.conductivity": [[0.0, 0.0], [c_top, kappa * c_top / c0]],
+        "electrolyte.properties.conductivity": [[0.0, 0.0], [c_top, kappa * c_top / c_m]],
         "electrolyte.properties.diffusivity": 2
         * t
         * (1 - t)
         * kappa
         * GAS_CONSTANT
         * T
-        / (FARADAY**2 * c0),
+        / (FARADAY**2 * c_m),
         "electrolyte.properties.transference_number": t,
         "electrolyte.properties.thermodynamic_factor": 1.0,
     }

@@ -131,10 +131,9 @@ def test_readme_quotes_no_limiting_current_unchecked():
 
 
 SECTION_1B = {  # the three readings of docs/paper-reproduction.md section 1b
-    "A": {},
-    "B": {"separator.measured_at": "1 M"},
+    "A": {"separator.measured_at": "2.5 M"},
+    "B": {},
     "C": {
-        "separator.measured_at": "1 M",
         "electrolyte.model": "concentrated",
         "electrolyte.properties.source": "landesfeind2019-ec-dmc",
         "separator.transference_method": "bruce-vincent",
