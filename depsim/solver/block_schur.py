@@ -72,8 +72,12 @@ class BlockSchurPreconditioner:
         self._fields = {"c": conc, "p": [pot]}
         self.is_p = PETSc.IS().createGeneral(dofs[pot][0], comm=self.comm)
         self.is_fields = [PETSc.IS().createGeneral(dofs[i][0], comm=self.comm) for i in conc]
-        self.is_c = PETSc.IS().createGeneral(
-            np.sort(np.concatenate([dofs[i][0] for i in conc])), comm=self.comm
+        c_dofs = np.sort(np.concatenate([dofs[i][0] for i in conc]))
+        self.is_c = PETSc.IS().createGeneral(c_dofs, comm=self.comm)
+        #: the fieldsplit's own blocks can serve the factored Schur complement (no copies of the
+        #: Jacobian's blocks) when the c split is one field in its node order
+        self.shared_blocks = len(conc) == 1 and bool(
+            self.comm.allreduce(int(not np.array_equal(c_dofs, dofs[conc[0]][0]))) == 0
         )
         # the nodal Schur approximation needs the same node order in every field (P_k x P_k)
         same = all(
@@ -105,8 +109,13 @@ class BlockSchurPreconditioner:
     def update(self, A: PETSc.Mat) -> None:
         """Rebuild the Schur approximation S from a newly assembled Jacobian ``A``."""
         Str = PETSc.Mat.Structure
-        D = self._sub("D", A, self.is_p, self.is_p)
         if self._use_factored(A):
+            if self.shared_blocks:
+                if self.factored is None:
+                    self._set_up_factored(None)
+                self.factored.update(*self._fieldsplit_blocks(A))
+                return
+            D = self._sub("D", A, self.is_p, self.is_p)
             blocks = (
                 self._sub("A0", A, self.is_fields[0], self.is_fields[0]),
                 self._sub("B0", A, self.is_fields[0], self.is_p),
@@ -117,6 +126,7 @@ class BlockSchurPreconditioner:
                 self._set_up_factored(D)
             self.factored.update(*blocks)
             return
+        D = self._sub("D", A, self.is_p, self.is_p)
         terms: list[PETSc.Mat] = []
         for j, is_j in enumerate(self.is_fields if self.nodal else ()):
             Aj = self._sub(f"A{j}", A, is_j, is_j)
@@ -177,14 +187,28 @@ class BlockSchurPreconditioner:
             raise ValueError("schur 'factored' needs one node-aligned, stiffness-coupled field")
         return fits
 
-    def _set_up_factored(self, D: PETSc.Mat) -> None:
-        """Set up the fieldsplit with the factored Schur complement's PC on the Schur block."""
+    def _fieldsplit_blocks(self, A: PETSc.Mat) -> tuple[PETSc.Mat, ...]:
+        """(A00, A01, A10, A11) of the fieldsplit, refreshed from the new Jacobian ``A``."""
+        self.ksp.setOperators(A)
+        pc = self.ksp.getPC()
+        pc.setUp()  # the fieldsplit re-extracts its blocks (in place) from A
+        _sub_c, sub_p = pc.getFieldSplitSubKSP()
+        A00, _Ap00, A01, A10, A11 = sub_p.getOperators()[0].getSchurComplementSubMatrices()
+        return A00, A01, A10, A11
+
+    def _set_up_factored(self, D: PETSc.Mat | None) -> None:
+        """Set up the fieldsplit with the factored Schur complement's PC on the Schur block,
+        preconditioned with ``D`` (None: the fieldsplit's own A11, :attr:`shared_blocks`)."""
         prefix = (self.ksp.getOptionsPrefix() or "") + "fieldsplit_p_"
         spaces = self._coarse_spaces()
         p_mats = self._prolongations("p", spaces) if self.hierarchy else []
         self.factored = FactoredSchur(self.comm, prefix, p_mats)
         pc = self.ksp.getPC()
-        pc.setFieldSplitSchurPreType(PETSc.PC.FieldSplitSchurPreType.USER, D)
+        Pre = PETSc.PC.FieldSplitSchurPreType
+        if D is None:
+            pc.setFieldSplitSchurPreType(Pre.A11)
+        else:
+            pc.setFieldSplitSchurPreType(Pre.USER, D)
         pc.setUp()
         sub_c, sub_p = pc.getFieldSplitSubKSP()
         schur_pc = sub_p.getPC()

@@ -158,9 +158,11 @@ def paper_case(dim: int, refinements: int):
     )
 
 
-def krylov(levels: list[int], multigrid: str, dim: int = 2) -> dict:
+def krylov(levels: list[int], multigrid: str, dim: int = 2, shared: bool = True) -> dict:
     """Krylov iterations per linear solve (3 fixed steps after the initial state) on the paper
-    cell refined uniformly 0..n times from coarse sizes, and the cell potential at the end."""
+    cell refined uniformly 0..n times from coarse sizes, and the cell potential at the end.
+    ``shared = False``: the factored Schur complement on copies of the Jacobian's blocks
+    instead of the fieldsplit's own."""
     res = {}
     for lev in levels:
         _, _, pb = build_problem(paper_case(dim, lev), COMM)
@@ -169,8 +171,10 @@ def krylov(levels: list[int], multigrid: str, dim: int = 2) -> dict:
             linear="iterative",
             multigrid=multigrid,
             petsc_options={"ksp_rtol": 1e-6},
-            prefix=f"mg_{multigrid}_{lev}_",
+            prefix=f"mg_{multigrid}_{lev}_{int(shared)}_",
         )
+        res[f"shared_{lev}"] = newton.block_pc.shared_blocks
+        newton.block_pc.shared_blocks = newton.block_pc.shared_blocks and shared
         sim = Simulation(pb, newton, Stepsize(dt=0.01, adaptive=False))
         sim.initialise()
         its0, s0 = newton.total_linear_iterations, newton.total_linear_solves
@@ -178,6 +182,8 @@ def krylov(levels: list[int], multigrid: str, dim: int = 2) -> dict:
         res[f"its_{lev}"] = (newton.total_linear_iterations - its0) / (
             newton.total_linear_solves - s0
         )
+        res[f"total_its_{lev}"] = newton.total_linear_iterations
+        res[f"potential_{lev}"] = float(pb.cell_potential)
         res[f"multigrid_{lev}"] = newton.multigrid
         res[f"dofs_{lev}"] = pb.W.dofmap.index_map.size_global * pb.W.dofmap.index_map_bs
         newton.destroy()

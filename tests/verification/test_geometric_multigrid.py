@@ -100,3 +100,13 @@ def test_geometric_without_nested_meshes_is_refused(tmp_path):
     assert proc.returncode == 2
     assert "solver.multigrid" in proc.stderr
     assert not (tmp_path / "bad").exists()  # nothing written
+
+
+def test_factored_schur_on_the_fieldsplit_blocks_equals_copies():
+    """The factored Schur complement on the fieldsplit's own blocks (no copies of the Jacobian,
+    the default) solves exactly as on copies: the same Krylov iterations, the same state."""
+    shared = study("krylov", levels=[2], multigrid="auto")
+    copies = study("krylov", levels=[2], multigrid="auto", shared=False)
+    assert shared["shared_2"] is True
+    assert shared["total_its_2"] == copies["total_its_2"]
+    assert shared["potential_2"] == pytest.approx(copies["potential_2"], rel=1e-10)
