@@ -243,7 +243,10 @@ class Case(_Table):
                     value=sep.bruggeman,
                     allowed="remove material (give porosity) or remove bruggeman",
                 )
+            from_lib = {k for k in ("transference_number", "conductivity") if k in lib} - given
             for key, value in lib.items():
+                if key == "measured_at" and not from_lib:
+                    continue  # the case's own t+ and conductivity: not the material's concentration
                 if key not in given:
                     setattr(sep, key, value)
             i0 = mat.exchange_current_density
@@ -337,7 +340,7 @@ class Case(_Table):
         """Effective (D+, D-) [m^2/s] in the separator region, or None without a separator.
 
         Measured t+ and conductivity: Nernst-Einstein at ``separator.measured_at`` (default the
-        electrolyte's c0) and T (no Bruggeman). Otherwise bulk electrolyte: eps^bruggeman
+        library material's, else the electrolyte's c0) and T (no Bruggeman). Otherwise bulk electrolyte: eps^bruggeman
         (D+, D-). (The dilute values; electrolyte.model = "concentrated" uses
         :mod:`depsim.case.concentrated`.)
         """

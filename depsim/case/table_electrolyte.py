@@ -130,7 +130,8 @@ class Separator(_Table):
     ``sites`` charged interface sites.
 
     ``measured_at``: the salt concentration [mol/m^3] at which ``transference_number`` and
-    ``conductivity`` were measured (default: the electrolyte's c0); the dilute model converts
+    ``conductivity`` were measured (default: the library material's when its values are used,
+    else the electrolyte's c0); the dilute model converts
     them by Nernst-Einstein there. ``transference_method``: how the transference number was
     measured, "bruce-vincent" (the current fraction rho+) or "hittorf" (t+0), and
     ``macmullin``: the MacMullin number N_M = kappa / kappa_eff of a separator without a measured

@@ -37,10 +37,12 @@ VALUE_DIMENSIONS: dict[str, str] = {
     "porosity": "dimensionless",
     "thickness": "length",
     "conductivity_temperature": "temperature",
+    "measured_at": "concentration",
 }
 
-#: Keys of the ``[separator]`` table that a material fills when the user does not give them.
-SEPARATOR_KEYS = ("porosity", "transference_number", "conductivity")
+#: Keys of the ``[separator]`` table that a material fills when the user does not give them
+#: (``measured_at`` only together with the material's own t+ or conductivity).
+SEPARATOR_KEYS = ("porosity", "transference_number", "conductivity", "measured_at")
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ def format_materials(names: list[str] | None = None) -> str:
     exchange current density the case's ``electrode.exchange_current_density`` then applies).
     """
     mats = [get_material(n) for n in (names or list_materials())]
-    header = ("name", "t+", "conductivity", "i0", "porosity", "thickness", "source")
+    header = ("name", "t+", "conductivity", "measured in", "i0", "porosity", "thickness", "source")
     rows = [header]
     for m in mats:
         kappa = _fmt(m, "conductivity", "mS/cm", 0.1, ".3g")
@@ -208,6 +210,7 @@ def format_materials(names: list[str] | None = None) -> str:
                 m.name,
                 _fmt(m, "transference_number", "", 1.0, ".3g"),
                 kappa,
+                _fmt(m, "measured_at", "M", 1000.0, ".3g"),
                 _fmt(m, "exchange_current_density", "mA/cm^2", 10.0, ".3g"),
                 _fmt(m, "porosity", "", 1.0, ".3g"),
                 _fmt(m, "thickness", "um", 1e-6, ".3g"),
@@ -222,6 +225,10 @@ def format_materials(names: list[str] | None = None) -> str:
         "(assumed): not given by the source paper; a modelling assumption, not a measurement."
     )
     lines.append("-: no value; a case then uses its own [separator]/[electrode] values.")
+    lines.append(
+        "measured in: the salt concentration of the t+ and conductivity measurements (fills "
+        "separator.measured_at; '-': the case's c0 unless it sets separator.measured_at)."
+    )
     for m in mats:
         if m.sites:
             lines.append(f"{m.name} sites: {m.sites}")

@@ -29,6 +29,8 @@ height = "4 um"
 """
 
 SEP = {"separator.material": "PIA"}
+#: a measured t+ and conductivity given in the case (no library measurement concentration)
+OWN_SEP = {"separator.transference_number": 0.78, "separator.conductivity": "0.92 mS/cm"}
 CONC = {"electrolyte.model": "concentrated"}
 STEPS = [
     {"mode": "galvanostatic", "current_density": "1 mA/cm^2", "duration": "10 s"},
@@ -327,9 +329,15 @@ RULES = [
     # electrolyte.model = "concentrated" (depsim/case/concentrated.py)
     (
         "concentrated: measured t+ without measured_at",
-        {**CONC, **SEP, "separator.transference_method": "bruce-vincent"},
+        {**CONC, **OWN_SEP, "separator.transference_method": "bruce-vincent"},
         "separator.measured_at",
-        {**SEP, "separator.transference_method": "bruce-vincent"},  # dilute: c0 is the default
+        {**OWN_SEP, "separator.transference_method": "bruce-vincent"},  # dilute: c0 by default
+    ),
+    (
+        "concentrated: a library material brings its measured_at",
+        {**CONC, **OWN_SEP, "separator.transference_method": "bruce-vincent"},
+        "separator.measured_at",
+        {**CONC, **SEP, "separator.transference_method": "bruce-vincent"},  # PIA: 1 M
     ),
     (
         "concentrated: measured t+ without its method",

@@ -131,9 +131,10 @@ macmullin = 7.5
 
 
 def test_dilute_model_converts_measured_values_at_measured_at(tmp_path):
-    """Nernst-Einstein at the measured concentration: D+- scale as 1 / c_m."""
+    """Nernst-Einstein at the measured concentration: D+- scale as 1 / c_m (PP's library entry
+    records 1 M, its measurement's; here set explicitly both ways)."""
     text = '[electrolyte]\nconcentration = "2500 mol/m^3"\n[separator]\nmaterial = "PP"\n'
-    at_c0 = _case(tmp_path, text).separator_diffusivities()
+    at_c0 = _case(tmp_path, text, **{"separator.measured_at": "2.5 M"}).separator_diffusivities()
     at_1m = _case(tmp_path, text, **{"separator.measured_at": "1 M"}).separator_diffusivities()
     assert at_1m[0] == pytest.approx(2.5 * at_c0[0], rel=1e-14)
     assert at_1m[1] == pytest.approx(2.5 * at_c0[1], rel=1e-14)

@@ -86,3 +86,26 @@ def test_format_marks_assumed():
     assert "(assumed)" in line
     line = next(ln for ln in text.splitlines() if ln.startswith("PIA "))
     assert "(assumed)" not in line
+
+
+def _case(tmp_path, separator: str):
+    from depsim.case import load_case
+
+    path = tmp_path / "case.toml"
+    path.write_text("[separator]\n" + separator, encoding="utf-8")
+    return load_case(path)
+
+
+def test_measurement_concentration_fills_measured_at(tmp_path):
+    """Ding et al.'s t+ and conductivity were measured in 1.0 M LiPF6: a case that takes them
+    from the library converts them there; its own t+ and conductivity are not the material's,
+    so then measured_at stays unset (the case's c0), and a case may set its own."""
+    assert get_material("PP").value("measured_at") == pytest.approx(1000.0)
+    assert get_material("Celgard2500").value("measured_at") is None
+    assert _case(tmp_path, 'material = "PIA"\n').separator.measured_at == pytest.approx(1000.0)
+    own = 'material = "PP"\ntransference_number = 0.4\nconductivity = "1 mS/cm"\n'
+    assert _case(tmp_path, own).separator.measured_at is None
+    given = 'material = "PP"\nmeasured_at = "2 M"\n'
+    assert _case(tmp_path, given).separator.measured_at == pytest.approx(2000.0)
+    line = next(ln for ln in format_materials().splitlines() if ln.startswith("PP "))
+    assert " 1 M " in line
