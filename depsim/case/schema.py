@@ -340,9 +340,9 @@ class Case(_Table):
         """Effective (D+, D-) [m^2/s] in the separator region, or None without a separator.
 
         Measured t+ and conductivity: Nernst-Einstein at ``separator.measured_at`` (default the
-        library material's, else the electrolyte's c0) and T (no Bruggeman). Otherwise bulk electrolyte: eps^bruggeman
-        (D+, D-). (The dilute values; electrolyte.model = "concentrated" uses
-        :mod:`depsim.case.concentrated`.)
+        library material's, else the electrolyte's c0) and T (no Bruggeman). Otherwise bulk
+        electrolyte: eps^bruggeman (D+, D-). (The dilute values; electrolyte.model =
+        "concentrated" uses :mod:`depsim.case.concentrated`.)
         """
         sep = self.separator
         if sep is None:
