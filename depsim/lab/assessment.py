@@ -3,7 +3,7 @@ reported (docs/virtual-lab.md §8).
 
 :func:`assess` adds to the measurements ``warnings`` (one line each), ``valid`` (per plain
 protocol value: True when its protocol is well-conditioned here) and ``recommended`` (the
-estimates a careful experimentalist reports: Bruce–Vincent extrapolated to dV -> 0 from two
+estimates a careful experimentalist reports: Bruce–Vincent extrapolated to dV -> 0 from three
 steps, Tafel corrected for concentration polarisation); :func:`summary_table` prints them with
 the inputs they should return.
 
@@ -11,7 +11,9 @@ Thresholds (ASSUMED, the protocol-design rules of thumb they encode are stated w
 a Bruce–Vincent value is flagged when its expected bias from the curvature of the kinetics
 exceeds :data:`BV_BIAS_LIMIT` (kinetics without that estimate: when R0/R_b exceeds
 :data:`BV_RATIO_LIMIT`); a Tafel fit when the largest current in its window exceeds
-:data:`TAFEL_TRANSPORT_LIMIT` of the limiting current.
+:data:`TAFEL_TRANSPORT_LIMIT` of the limiting current. A negatively charged pore has no limiting
+current (its c+ cannot fall below |X|), but its c+ can still fall from the Donnan c+ to |X|: its
+Tafel fit is flagged as well when that headroom 1 - |X|/c+ exceeds the same limit.
 """
 
 from __future__ import annotations
@@ -57,8 +59,7 @@ def assess(out: dict) -> None:
     tf = out.get("tafel")
     if tf is not None:
         ratio = tf["transport_ratio"]
-        # a charged pore's counter-ions carry the current: no limiting current to approach
-        ok = ratio <= TAFEL_TRANSPORT_LIMIT or out["inputs"]["fixed_charge"] != 0
+        ok = ratio <= TAFEL_TRANSPORT_LIMIT or _no_depletion(out["inputs"])
         valid["exchange_current_density_tafel"] = ok
         corrected = tf.get("transport_corrected")
         if not ok:
@@ -67,10 +68,18 @@ def assess(out: dict) -> None:
                 if corrected is not None
                 else "no transport correction applies here (charged pore)"
             )
+            inputs = out["inputs"]
+            X, c_plus = inputs["fixed_charge"], inputs.get("pore_cation_concentration")
+            where = (
+                f"the pore's c+ can fall from {c_plus:.4g} to |X| = {abs(X):.4g} mol/m^3 and the "
+                f"largest current in the window is {ratio:.3g} x the uncharged limiting current"
+                if X < 0 and c_plus
+                else f"the largest current in the window is {ratio:.3g} x the limiting current"
+            )
             warnings.append(
-                f"Tafel j0 = {tf['exchange_current_density']:.4g} A/m^2: the largest current in "
-                f"the window is {ratio:.3g} x the limiting current (> {TAFEL_TRANSPORT_LIMIT:g}), "
-                f"so the fit measures concentration polarisation, not kinetics; {hint}"
+                f"Tafel j0 = {tf['exchange_current_density']:.4g} A/m^2: {where} "
+                f"(> {TAFEL_TRANSPORT_LIMIT:g}), so the fit measures concentration polarisation, "
+                f"not kinetics; {hint}"
             )
         use = corrected is not None and not ok
         recommended["exchange_current_density"] = (
@@ -79,6 +88,16 @@ def assess(out: dict) -> None:
     if "sand" in out:
         valid["sand_time"] = out.get("sand_time") is not None
     out["warnings"], out["valid"], out["recommended"] = warnings, valid, recommended
+
+
+def _no_depletion(inputs: dict) -> bool:
+    """Whether the pore's c+ stays within :data:`TAFEL_TRANSPORT_LIMIT` of its rest value at any
+    current: a negative matrix charge X holds c+ >= |X| (electroneutrality), so c+ can fall by at
+    most 1 - |X|/c+ (a matrix with X >= 0 depletes like a liquid)."""
+    X, c_plus = inputs["fixed_charge"], inputs.get("pore_cation_concentration")
+    if X >= 0 or not c_plus:
+        return False
+    return 1.0 - abs(X) / c_plus <= TAFEL_TRANSPORT_LIMIT
 
 
 def _rows(out: dict) -> list[tuple[str, float | None, float | None, str]]:

@@ -105,8 +105,8 @@ def _inputs(case, material) -> dict:
 
     p = material.params
     i0_eff = p.i0  # the exchange current at the Li's c+ (the pore's, Donnan, in a charged one)
+    c_plus = float(donnan_concentrations(p.c0, material.fixed_charge)[0])
     if p.kinetics in ("butler-volmer", "frumkin"):
-        c_plus = float(donnan_concentrations(p.c0, material.fixed_charge)[0])
         i0_eff = p.i0 * (c_plus / p.reference_concentration) ** p.alpha_a
     return {
         "conductivity": material.conductivity,
@@ -115,6 +115,7 @@ def _inputs(case, material) -> dict:
         "exchange_current_density_effective": float(i0_eff),
         "thickness": material.thickness,
         "fixed_charge": material.fixed_charge,
+        "pore_cation_concentration": c_plus,
         "double_layer_capacitance": material.double_layer_capacitance,
         "double_layer_capacitance_assumed": material.C_dl_assumed,
         "case": str(case.case.name),
@@ -161,10 +162,14 @@ def _run(case, material, names, comm, n, sand_steps, protocol) -> tuple[dict, di
             curves["bruce-vincent"] = bv
             out["transference_number_bruce_vincent"] = bv.transference_number
             out["bruce_vincent"] = {**bv.as_dict(), "expected_bias": _bv_bias(bv, arcs, material)}
-            half = measure_bruce_vincent(
-                material, li, arcs.R_interface, eis.frequency, n, comm, dV=0.5 * bv.dV
-            )
-            steps, values = (bv.dV, half.dV), (bv.transference_number, half.transference_number)
+            finer = [
+                measure_bruce_vincent(
+                    material, li, arcs.R_interface, eis.frequency, n, comm, dV=bv.dV / 2**k
+                )
+                for k in (1, 2)
+            ]
+            steps = (bv.dV, *(m.dV for m in finer))
+            values = (bv.transference_number, *(m.transference_number for m in finer))
             out["bruce_vincent_extrapolated"] = {
                 "steps": list(steps),
                 "transference_numbers": list(values),

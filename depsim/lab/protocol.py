@@ -2,7 +2,7 @@
 defaults, checked before anything runs.
 
 - ``bv_step`` dV [V], default 10 mV (Bruce and Vincent, J. Electroanal. Chem. 225, 1
-  (1987)); the lab also runs dV/2 and extrapolates to dV -> 0;
+  (1987)); the lab also runs dV/2 and dV/4 and extrapolates to dV -> 0;
 - ``tafel_window`` |eta| / V_T, default 5 to 10 (ASSUMED: the back reaction changes ln|i| by
   at most e^-5 there); the sweep ends 2 V_T beyond it;
 - ``tafel_step`` [V_T], default 0.25 (ASSUMED: several points per V_T in the window);

@@ -150,10 +150,17 @@ def bruce_vincent_bias(
 
 
 def richardson_zero_step(steps, values) -> float:
-    """Value at step 0 of a quantity that varies as v(s) = v0 + b s^2 (+ O(s^4)), from its
-    values at two ``steps`` (Richardson extrapolation)."""
-    (s1, s2), (v1, v2) = steps, values
-    return float((v2 * s1**2 - v1 * s2**2) / (s1**2 - s2**2))
+    """Value at step 0 of a quantity even in the step, v(s) = v0 + b1 s^2 + b2 s^4 + ..., from
+    its values at n distinct ``steps``: the polynomial of degree n - 1 in s^2 through them,
+    evaluated at s = 0 (Richardson extrapolation; Neville's scheme). Two steps remove the s^2
+    term, three also the s^4 term."""
+    x = [float(s) ** 2 for s in steps]
+    p = [float(v) for v in values]
+    if len(x) != len(p) or len(x) < 2:
+        raise ValueError("richardson_zero_step: needs two or more steps, one value each")
+    for k in range(1, len(x)):  # Neville: p[i] becomes the value at 0 of points i .. i + k
+        p = [(x[i] * p[i + 1] - x[i + k] * p[i]) / (x[i] - x[i + k]) for i in range(len(p) - 1)]
+    return p[0]
 
 
 __all__ = [

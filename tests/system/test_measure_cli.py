@@ -99,7 +99,8 @@ def test_protocol_settings_are_used_and_recorded(case_file, tmp_path):
     m = json.loads((out / "measurements.json").read_text())
     assert m["protocol"]["bv_step"] == pytest.approx(0.004, rel=1e-12)
     assert m["bruce_vincent"]["dV"] == pytest.approx(0.004, rel=1e-12)
-    assert m["bruce_vincent_extrapolated"]["steps"] == pytest.approx([0.004, 0.002], rel=1e-12)
+    steps = m["bruce_vincent_extrapolated"]["steps"]
+    assert steps == pytest.approx([0.004, 0.002, 0.001], rel=1e-12)
     assert m["eis"]["points_per_decade"] == 10
     with open(out / "eis.csv") as fh:
         f = [float(r["f"]) for r in csv.DictReader(fh)]

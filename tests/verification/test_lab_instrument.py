@@ -71,6 +71,19 @@ def test_richardson_zero_step_is_exact_for_a_quadratic():
     assert v == pytest.approx(0.3, rel=1e-12)
 
 
+def test_richardson_zero_step_with_three_steps_removes_the_quartic_term():
+    def f(s):
+        return 0.3 + 7.0 * s**2 - 4.0e4 * s**4
+
+    steps = (0.01, 0.005, 0.0025)
+    three = pol.richardson_zero_step(steps, [f(s) for s in steps])
+    assert three == pytest.approx(0.3, rel=1e-12)
+    two = pol.richardson_zero_step(steps[:2], [f(s) for s in steps[:2]])
+    assert two - 0.3 == pytest.approx(4.0e4 * 0.01**2 * 0.005**2, rel=1e-9)  # b2 s1^2 s2^2 left
+    with pytest.raises(ValueError):
+        pol.richardson_zero_step((0.01,), (0.3,))
+
+
 def test_plain_protocols_are_flagged_with_their_expected_bias(lab):
     bv = lab["bruce_vincent"]
     assert lab["valid"]["transference_number_bruce_vincent"] is False
@@ -92,10 +105,11 @@ def test_recommended_estimates_recover_the_inputs(lab):
     assert abs(rec["transference_number"] / T_PLUS - 1.0) < 0.02
     assert abs(rec["exchange_current_density"] / I0 - 1.0) < 0.05
     ex = lab["bruce_vincent_extrapolated"]
-    assert ex["steps"] == pytest.approx([0.01, 0.005], rel=1e-12)
+    assert ex["steps"] == pytest.approx([0.01, 0.005, 0.0025], rel=1e-12)
     # each halving of dV cuts the bias by about 4 (it grows as dV^2)
-    b1, b2 = (t / T_PLUS - 1.0 for t in ex["transference_numbers"])
+    b1, b2, b3 = (t / T_PLUS - 1.0 for t in ex["transference_numbers"])
     assert b1 / b2 == pytest.approx(4.0, rel=0.1)
+    assert b2 / b3 == pytest.approx(4.0, rel=0.1)
     tc = lab["tafel"]["transport_corrected"]
     assert lab["tafel"]["salt_diffusivity_from"] == "sand"
     assert min(tc["points"]) >= 2
