@@ -70,7 +70,7 @@ class Run:
             self.out_dir = Path(out_dir)
         else:  # a restart continues in the stopped run's own folder
             self.out_dir = self.restart_dir or Path(case.output.dir)
-        self.deposition = bool(case.electrode.deposition)
+        self.deposition = case.ale_growth  # a moving mesh (the phase field needs none)
         self._check_restart()
         self.status, self.message = "finished", ""
         self.stage = "build"  # where the run is: build, initial, steady, step, output, done

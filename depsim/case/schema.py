@@ -46,7 +46,7 @@ from depsim.case.table_geometry import (
     MeshSettings,
     SeparatorLayer,
 )
-from depsim.case.table_numerics import Model, Output, Solver, Time
+from depsim.case.table_numerics import Model, Output, PhaseField, Solver, Time
 from depsim.case.table_operation import Operation, ProtocolStep
 from depsim.errors import CaseError
 
@@ -61,6 +61,7 @@ __all__ = [
     "Model",
     "Operation",
     "Output",
+    "PhaseField",
     "ProtocolStep",
     "Separator",
     "SeparatorLayer",
@@ -80,7 +81,8 @@ class Case(_Table):
     Attributes: ``case`` (:class:`CaseInfo`), ``geometry`` (:class:`Geometry`), ``electrolyte``
     (:class:`Electrolyte`), ``separator`` (:class:`Separator` or None), ``electrode``
     (:class:`Electrode`), ``operation`` (:class:`Operation`), ``model`` (:class:`Model`), ``time``
-    (:class:`Time`), ``solver`` (:class:`Solver`), ``output`` (:class:`Output`).
+    (:class:`Time`), ``solver`` (:class:`Solver`), ``output`` (:class:`Output`), ``phase_field``
+    (:class:`PhaseField`, read with ``model.growth = "phase-field"``).
     ``source`` is the case file (None for a case built in memory); ``warnings`` lists
     questionable but valid settings.
     """
@@ -91,6 +93,7 @@ class Case(_Table):
     separator: Separator | None = None
     electrode: Electrode = Field(default_factory=Electrode)
     operation: Operation = Field(default_factory=Operation)
+    phase_field: PhaseField = Field(default_factory=PhaseField)
     model: Model = Field(default_factory=Model)
     time: Time = Field(default_factory=Time)
     solver: Solver = Field(default_factory=Solver)
@@ -98,6 +101,18 @@ class Case(_Table):
 
     _source: Path | None = PrivateAttr(default=None)
     _warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def ale_growth(self) -> bool:
+        """The Li surface moves as the mesh boundary (electrode.deposition, model.growth =
+        "ale")."""
+        return bool(self.electrode.deposition) and self.model.growth == "ale"
+
+    @property
+    def phase_field_growth(self) -> bool:
+        """The Li surface is the diffuse xi = 1/2 of the phase field (electrode.deposition,
+        model.growth = "phase-field")."""
+        return bool(self.electrode.deposition) and self.model.growth == "phase-field"
 
     # -- resolution of defaults that depend on several tables --------------------------------
 
@@ -120,9 +135,17 @@ class Case(_Table):
         if self.separator is not None:
             self._resolve_separator(self.separator)
         self._resolve_protocol()
+        if (
+            self.model.growth == "phase-field"
+            and "deposition" not in self.electrode.model_fields_set
+        ):
+            self.electrode.deposition = True  # the phase field is a moving Li surface
         self.check_supported()
         self._collect_warnings()
         from depsim.case.concentrated import check_concentrated
+        from depsim.case.phase_field import check_phase_field
+
+        check_phase_field(self)
 
         self._warnings.extend(check_concentrated(self))
         return self

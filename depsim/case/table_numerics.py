@@ -33,12 +33,40 @@ from depsim.case.quantities import (
 class Model(_Table):
     """``[model]``: ``charge`` "electroneutral" | "poisson"; ``formulation`` "log"
     (log-concentration unknowns); ``element_degree`` 1 | 2; ``ion_size`` [m] (Poisson only:
-    the Bikerman finite-ion-size term, :mod:`depsim.physics.steric`; unset: dilute ions)."""
+    the Bikerman finite-ion-size term, :mod:`depsim.physics.steric`; unset: dilute ions);
+    ``growth`` of a moving Li (``electrode.deposition = true``): "ale" (the Li surface is
+    the moving mesh boundary) | "phase-field" (a diffuse Li surface on a fixed mesh,
+    ``[phase_field]``, docs/phase-field.md; implies ``electrode.deposition = true``)."""
 
     charge: Literal["electroneutral", "poisson"] = "electroneutral"
+    growth: Literal["ale", "phase-field"] = "ale"
     formulation: Literal["log"] = "log"
     element_degree: Annotated[Literal[1, 2], BeforeValidator(_as_int)] = 1
     ion_size: PositiveLength | None = None
+
+
+class PhaseField(_Table):
+    """``[phase_field]`` (read with ``model.growth = "phase-field"``; docs/phase-field.md):
+    ``interface_width`` w [m] (xi from 0.12 to 0.88 across it; at least 3 elements of
+    ``geometry.mesh.electrode_size``); ``li_thickness`` [m], the Li below the mean surface
+    inside the mesh (default 1 um); ``band`` [m], the height above the mean surface that the
+    fine elements reach (default: the roughness amplitude + 2 um + 4 w, at most the cell);
+    ``restoring`` beta (numerical, default 2); ``reference_current`` [A/m^2] of beta
+    (default: the applied current density, or the limiting current 2 D+ F c0 / H under
+    potential control); ``electrolyte_floor`` psi_min (default 1e-6); ``form``
+    "conservative" (default: no curvature motion, the Li volume changes only by the
+    reaction) | "allen-cahn" (the plain Allen–Cahn term); ``li_enters_separator`` (default
+    true: the Li may grow into a separator's pores; false: it stops at the separator's
+    face)."""
+
+    interface_width: PositiveLength | None = None
+    li_thickness: PositiveLength = 1.0e-6
+    band: PositiveLength | None = None
+    restoring: Quantity("dimensionless", gt=0) = 2.0
+    reference_current: Quantity("current_density", gt=0) | None = None
+    electrolyte_floor: Quantity("dimensionless", gt=0, lt=0.01) = 1.0e-6
+    form: Literal["conservative", "allen-cahn"] = "conservative"
+    li_enters_separator: StrictBool = True
 
 
 class Time(_Table):

@@ -63,14 +63,15 @@ def current_forms(pb, current, tests):
     galvanostatic)."""
     L0, tdim = pb.scales.length, pb.tdim
     A_hat = pb._constant(pb.projected_area * L0 ** (-(tdim - 1)))
-    as_, ds_e = pb.area_scale, pb.ds(current.marker)
-    G = (current.total / A_hat) * as_ * ds_e
+    surface = pb.surface_integral(current)  # expr -> int_Ge expr ds_hat
+    G = surface(current.total / A_hat)
     G_current = compile_form(G)
-    G_faradaic = compile_form((current.faradaic / A_hat) * as_ * ds_e) if pb.double_layer else None
+    G_faradaic = compile_form(surface(current.faradaic / A_hat)) if pb.double_layer else None
     if not pb.galvanostatic:
         return None, G_current, G_faradaic
     b_terms = []
-    for eq, q in zip(pb.charge.equations, tests, strict=True):
+    n_charge = len(pb.charge.equations)
+    for eq, q in zip(pb.charge.equations, tests[:n_charge], strict=True):
         src = ion_source(eq, current)
         if src is None:
             continue
@@ -79,11 +80,16 @@ def current_forms(pb, current, tests):
     b = b_terms[0]
     for term in b_terms[1:]:
         b = b + term
+    b_form = surface(b)
+    if pb.phase is not None:  # xi's residual -v delta q: its velocity is the faradaic current's
+        v_delta = -pb.phase.v_factor * current.faradaic * pb.phase.reacting_delta
+        q = tests[pb.phase.index]
+        b_form += ufl.diff(v_delta, current.psi_s) * q * (1.0 - pb.init) * pb.vol_scale * pb.dx
     di_dpsis = ufl.diff(current.total, current.psi_s)
     constraint = GlobalConstraint(
         G=G_current,
         r=compile_form(ufl.derivative(G, pb.U, ufl.TestFunction(pb.W))),
-        b=compile_form(b * as_ * ds_e),
-        d=compile_form(-(di_dpsis / A_hat) * as_ * ds_e),
+        b=compile_form(b_form),
+        d=compile_form(surface(-(di_dpsis / A_hat))),
     )
     return constraint, G_current, G_faradaic

@@ -48,6 +48,7 @@ from depsim.model.charge import ChargeModel
 from depsim.model.concentrated import newman_fluxes
 from depsim.model.constraint import current_forms, ion_source
 from depsim.model.electrode import CounterLi, LiElectrode, reaction_current
+from depsim.model.phase_field import PhaseField, check_phase_field
 from depsim.model.quadrature import compile_form, concentrated_degree
 from depsim.model.regions import region_coefficients
 from depsim.physics import nernst_planck
@@ -110,14 +111,21 @@ class CellProblem(TransportProblemBase):
 
         # --- the mixed space of the charge model's fields -------------------------------------
         P = basix.ufl.element("Lagrange", mesh.basix_cell(), p.element_degree)
-        self.field_names = charge.field_names
+        self.field_names = charge.field_names + (("xi",) if p.phase_field is not None else ())
         self.W = fem.functionspace(mesh, basix.ufl.mixed_element([P] * len(self.field_names)))
         self.U = fem.Function(self.W, name="U")
         self.U_n = fem.Function(self.W, name="U_n")
         self.U_nm1 = fem.Function(self.W, name="U_nm1")
-        fields = ufl.split(self.U)
-        fields_n, fields_nm1 = ufl.split(self.U_n), ufl.split(self.U_nm1)
-        tests = self.test_functions = ufl.TestFunctions(self.W)
+        levels = [ufl.split(f) for f in (self.U, self.U_n, self.U_nm1)]
+        all_tests = self.test_functions = ufl.TestFunctions(self.W)
+        self.phase = None
+        n_charge = len(charge.field_names)
+        if p.phase_field is not None:  # the diffuse Li surface (model/phase_field.py)
+            check_phase_field(p, charge, moving_mesh)
+            self.phase = PhaseField(self, p.phase_field, n_charge, *levels)
+        # the charge model sees its own fields and tests
+        fields, fields_n, fields_nm1 = (tuple(f[:n_charge]) for f in levels)
+        tests = tuple(all_tests[:n_charge])
         self._fields = fields
         self.u_expr, self.psi_expr = fields[0], fields[charge.potential_field]
 
@@ -129,6 +137,13 @@ class CellProblem(TransportProblemBase):
         self.d_plus, self.d_minus = self.regions.d_plus, self.regions.d_minus
         self.porosity = self.regions.porosity
         charge.setup(self, const)
+        if self.phase is not None:  # the electrolyte fills the fraction psi(xi)
+            psi = self.phase.psi
+            self.porosity, self.d_plus, self.d_minus = (
+                psi * self.porosity,
+                psi * self.d_plus,
+                psi * self.d_minus,
+            )
         self.k0_hat = const(p.i0 / sc.current_density)
         self.c0_over_cref = const(p.c0 / p.reference_concentration)
         frumkin = charge.sites_as_frumkin_factor and p.frumkin_sites
@@ -148,6 +163,8 @@ class CellProblem(TransportProblemBase):
         # --- electrode parts ------------------------------------------------------------------
         self.double_layer = p.double_layer_capacitance > 0.0 and charge.supports_double_layer
         bottom = LiElectrode(self, fields, species, self.double_layer)
+        if self.phase is not None:  # the reaction takes place on the diffuse surface
+            bottom.current.integrate = self.phase.integrate(self)
         self.psi_s = bottom.psi_s
         self.i_faradaic_hat, self.i_hat = bottom.current.faradaic, bottom.current.total
         self.electrodes = [bottom.current] if reacting else []
@@ -160,13 +177,18 @@ class CellProblem(TransportProblemBase):
         self.mesh_displacement = None
         w_hat = self._ale_velocity_hat() if moving_mesh else None
         self.equation_forms = self._transport_equations(species, tests, w_hat)
+        if self.phase is not None:
+            q_xi = all_tests[self.phase.index]
+            self.equation_forms["phase"] = self.phase.equation(self, bottom.current.faradaic, q_xi)
         for name, term in charge.own_terms(self, fields, tests).items():
             prev = self.equation_forms[name]
             self.equation_forms[name] = term if prev is None else prev + term
         self.F_init_ufl = charge.initial_residual(self, fields, fields_n, tests)
+        if self.phase is not None:
+            self.F_init_ufl += self.phase.initial_residual(self, all_tests[self.phase.index])
         self._compile_residual()
         self.constraint, self._G_current, self._G_faradaic = current_forms(
-            self, bottom.current, tests
+            self, bottom.current, all_tests
         )
 
         # --- boundary parts and dof maps --------------------------------------------------------
@@ -181,6 +203,7 @@ class CellProblem(TransportProblemBase):
         logs = charge.log_concentration_fields
         self.u_dofs = sub[logs[0]] if len(logs) == 1 else np.concatenate([sub[i] for i in logs])
         self.psi_dofs = sub[charge.potential_field]
+        self._xi_dofs = sub[self.phase.index] if self.phase is not None else None
         V0, _ = self.W.sub(0).collapse()
         e_facets = facet_tags.find(self.markers["electrode"])
         self._electrode_dofs_u = fem.locate_dofs_topological(
@@ -206,6 +229,21 @@ class CellProblem(TransportProblemBase):
         self.ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.facet_tags)
         self.dS = ufl.Measure("dS", domain=self.mesh, subdomain_data=self.facet_tags)
 
+    def surface_integral(self, current):
+        """expr -> the integral of expr over the electrode ``current``'s surface (UFL, scaled):
+        its facets (ds_hat), or the diffuse Li surface delta(xi) dx_hat of the phase field."""
+        if getattr(current, "integrate", None) is not None:
+            return current.integrate
+        as_, ds = self.area_scale, self.ds(current.marker)
+        return lambda expr: expr * as_ * ds
+
+    def set_uniform_state(self, c_hat: float = 1.0) -> None:
+        """The cell at rest (:meth:`TransportProblemBase.set_uniform_state`) and, with a phase
+        field, its initial Li surface."""
+        super().set_uniform_state(c_hat)
+        if self.phase is not None:
+            self.phase.set_initial(self)
+
     def grad_hat(self, f):
         """The scaled gradient L0 grad f (UFL)."""
         return self.L0 * ufl.grad(f)
@@ -214,7 +252,7 @@ class CellProblem(TransportProblemBase):
         """The ion-balance part of each equation of the charge model (see the module
         docstring); None for an equation with no ion balance in it."""
         sp, sp_n, sp_nm1 = species
-        vs, as_, dx, gh = self.vol_scale, self.area_scale, self.dx, self.grad_hat
+        vs, dx, gh = self.vol_scale, self.dx, self.grad_hat
         forms: dict = {}
         for eq, q in zip(self.charge.equations, tests, strict=True):
             F = None
@@ -234,7 +272,7 @@ class CellProblem(TransportProblemBase):
             for current in self.electrodes:
                 src = ion_source(eq, current)
                 if src is not None:
-                    term = src * q * as_ * self.ds(current.marker)
+                    term = self.surface_integral(current)(src * q)
                     F = -term if F is None else F - term
             forms[eq.name] = F
         return forms
@@ -246,6 +284,8 @@ class CellProblem(TransportProblemBase):
             form = self.equation_forms[eq.name]
             if form is not None:
                 (transient if eq.transient else algebraic).append(form)
+        if self.phase is not None:
+            transient.append(self.equation_forms["phase"])
         F = (1.0 - self.init) * sum(transient[1:], transient[0]) + self.init * self.F_init_ufl
         for form in algebraic:
             F = F + form
@@ -288,7 +328,13 @@ class CellProblem(TransportProblemBase):
 
     # --- diagnostics ----------------------------------------------------------------------------
     def surface_concentration_min(self) -> float:
-        """min c+ over the electrode nodes [mol/m^3]."""
+        """min c+ over the electrode nodes [mol/m^3] (phase field: over the electrolyte side
+        of the diffuse surface, the nodes with xi < 1/2)."""
+        if self.phase is not None:
+            u, xi = self.U.x.array[self.u_dofs], self.U.x.array[self._xi_dofs]
+            c_plus = np.exp(u[xi < 0.5])  # s (= c+ without a matrix charge)
+            local = float(np.min(c_plus)) if c_plus.size else np.inf
+            return float(self.comm.allreduce(local, op=MPI.MIN) * self.params.c0)
         c_plus = self.charge.surface_cation(self, self.U.x.array[self._electrode_dofs_u])
         local = float(np.min(c_plus)) if c_plus.size else np.inf
         return float(self.comm.allreduce(local, op=MPI.MIN) * self.params.c0)

@@ -27,12 +27,19 @@ class RunOutputs:
         names = list(dict.fromkeys([*case.output.fields, "c_cation", "c_anion", "phi", "E"]))
         self.fields = OutputFields(problem, names)
         written = {n: f for n, f in self.fields.functions.items() if n in case.output.fields}
+        self.phase_surface = None
+        if problem.phase is not None:  # the diffuse Li surface: xi and its current density
+            from depsim.output.phase_field import PhaseFieldSurface
+
+            self.phase_surface = PhaseFieldSurface(problem, case.phase_field.li_thickness)
+            funcs = self.phase_surface.functions
+            written.update(xi=funcs["xi"], plating_current=funcs["i_n"])
         self.writer = FieldWriter(
             problem.mesh,
             out_dir,
             list(case.output.formats),
             written,
-            moving_mesh=bool(case.electrode.deposition),
+            moving_mesh=case.ale_growth,
             # a restarted run continues in new files (fields_00k) after the existing ones
             first_segment=comm.bcast(next_segment(out_dir) if append and comm.rank == 0 else 0),
         )
@@ -87,19 +94,27 @@ class RunOutputs:
         if self.deposition is not None:
             self.fields.refresh_mass()  # the mesh moved
         self.fields.update()
+        surface = None if self.phase_surface is None else self.phase_surface.sample()
         self.writer.write(t, deferred)
-        samples = self.interface_samples()
-        with deferred.guard():
-            self.csv.append(t, samples)
         scalars: dict = {}
-        if samples is not None:
-            scalars = interface_metrics(samples, c0=self.problem.params.c0)
+        if self.phase_surface is None:
+            samples = self.interface_samples()
+            with deferred.guard():
+                self.csv.append(t, samples)
+            if samples is not None:
+                scalars = interface_metrics(samples, c0=self.problem.params.c0)
+        else:  # the diffuse surface (output/phase_field.py): surface.csv, surface metrics
+            with deferred.guard():
+                self.phase_surface.append_csv(self.out_dir / "surface.csv", t, surface)
+            samples = None
         scalars = self.comm.bcast(scalars, root=0)
         scalars.update(extra_scalars)
         scalars["charge_balance_error"] = sim.charge_balance_error()
         scalars["mass_balance_error"] = sim.mass_balance_error()
         scalars["deposit_thickness_max"] = None
         scalars["deposit_thickness_min"] = None
+        if self.phase_surface is not None:
+            scalars.update(self.phase_surface.metrics(surface))
         if self.deposition is not None:
             scalars.update(self.deposition.metrics(samples))
             self.deposition.record_profile(t, samples)

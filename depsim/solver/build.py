@@ -7,7 +7,7 @@ from pathlib import Path
 
 from depsim.errors import CaseError
 
-__all__ = ["build_problem", "restart_bundle"]
+__all__ = ["build_problem", "phase_field_band", "restart_bundle"]
 
 
 def build_problem(case, comm, bundle=None):
@@ -20,6 +20,8 @@ def build_problem(case, comm, bundle=None):
     from depsim.geometry import build_mesh
     from depsim.solver.parameters import ModelParameters
 
+    if case.phase_field_growth:
+        return _phase_field_problem(case, comm, bundle)
     poisson = case.model.charge == "poisson"
     if bundle is None:
         bundle = _debye_resolved_mesh(case, comm) if poisson else build_mesh(case, comm)
@@ -37,7 +39,7 @@ def build_problem(case, comm, bundle=None):
             bundle.facet_tags,
             params,
             resolution="raise",
-            moving_mesh=bool(case.electrode.deposition),
+            moving_mesh=case.ale_growth,
             **common,
         )
     else:
@@ -47,11 +49,76 @@ def build_problem(case, comm, bundle=None):
             bundle.mesh,
             bundle.facet_tags,
             params,
-            moving_mesh=bool(case.electrode.deposition),
+            moving_mesh=case.ale_growth,
             **common,
         )
     problem.mesh_hierarchy = tuple(bundle.hierarchy)
     return bundle, params, problem
+
+
+def _phase_field_problem(case, comm, bundle=None):
+    """The phase-field cell (:mod:`depsim.geometry.phase_field_cell`) and its problem: the
+    electroneutral problem with xi as a field (:mod:`depsim.model.phase_field`)."""
+    from depsim.geometry.cell_geometry import CellGeometry
+    from depsim.geometry.phase_field_cell import build_phase_field_cell
+    from depsim.geometry.roughness import surface_height
+    from depsim.physics.phase_field import PhaseFieldParameters
+    from depsim.solver.parameters import ModelParameters
+    from depsim.solver.problem import ElectroneutralProblem
+
+    geom, pf = CellGeometry.from_case(case), case.phase_field
+    if bundle is None:
+        bundle = build_phase_field_cell(geom, pf.li_thickness, phase_field_band(case), comm)
+    three_d = geom.dimension == 3
+
+    def surface(x):
+        return surface_height(
+            x[0],
+            geom.roughness,
+            geom.amplitude,
+            geom.width,
+            geom.count,
+            geom.seed,
+            geom.bump_width,
+            z=x[2] if three_d else None,
+            depth=geom.depth_or_width if three_d else None,
+        )
+
+    params = ModelParameters.from_case(
+        case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
+    ).with_(
+        phase_field=PhaseFieldParameters(
+            width=pf.interface_width,
+            initial_height=0.0,
+            restoring=pf.restoring,
+            reference_current=pf.reference_current,
+            electrolyte_floor=pf.electrolyte_floor,
+            conservative=pf.form == "conservative",
+            li_enters_separator=pf.li_enters_separator,
+            surface=surface,
+        )
+    )
+    problem = ElectroneutralProblem(
+        bundle.mesh,
+        bundle.facet_tags,
+        params,
+        markers=bundle.markers,
+        projected_area=bundle.projected_area,
+        cell_tags=bundle.cell_tags,
+    )
+    return bundle, params, problem
+
+
+def phase_field_band(case) -> float:
+    """y_band [m]: the height above the mean surface that the fine elements of the phase-field
+    cell reach: ``phase_field.band``, or the roughness amplitude + 2 um + 4 interface widths;
+    at most the cell height. (Not from the run's duration: a restarted run must find the same
+    mesh.)"""
+    pf, geo = case.phase_field, case.geometry
+    if pf.band is not None:
+        return min(pf.band, geo.height)
+    amplitude = geo.electrode.amplitude if geo.electrode.roughness != "flat" else 0.0
+    return min(amplitude + 2.0e-6 + 4.0 * pf.interface_width, geo.height)
 
 
 def _debye_resolved_mesh(case, comm):
@@ -70,7 +137,7 @@ def _debye_resolved_mesh(case, comm):
     from depsim.physics.electrolyte import debye_length
 
     geom = CellGeometry.from_case(case)
-    if supports_layered_mesh(geom) and not case.electrode.deposition:
+    if supports_layered_mesh(geom) and not case.ale_growth:
         el = case.electrolyte
         lam = debye_length(el.concentration, el.relative_permittivity, el.temperature)
         # a charged matrix meets the uncharged reservoir in a Donnan layer at the top

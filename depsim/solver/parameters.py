@@ -9,6 +9,7 @@ from depsim.physics import separator as separator_physics
 from depsim.physics.electrolyte_library import Electrolyte
 from depsim.physics.exchange_current import ExchangeCurrentPattern
 from depsim.physics.kinetics import KineticsParameters
+from depsim.physics.phase_field import PhaseFieldParameters
 from depsim.physics.sites import SiteSpec
 
 
@@ -85,6 +86,9 @@ class ModelParameters(KineticsParameters):
     electrolyte_model: "dilute" (Nernst–Planck with D+, D-) or "concentrated" (Newman, with
         ``electrolyte_properties`` and the separator's ``transport``; docs/model.md §2b).
     electrolyte_properties: the free electrolyte's property functions (concentrated model).
+    phase_field: the diffuse Li surface of ``model.growth = "phase-field"``
+        (:class:`~depsim.physics.phase_field.PhaseFieldParameters`), or None (a sharp Li
+        surface: the mesh boundary).
     """
 
     c0: float = 2500.0
@@ -113,6 +117,7 @@ class ModelParameters(KineticsParameters):
     double_layer_capacitance: float = 0.0
     electrolyte_model: str = "dilute"
     electrolyte_properties: Electrolyte | None = None
+    phase_field: PhaseFieldParameters | None = None
 
     @property
     def transference_number(self) -> float:

@@ -35,6 +35,11 @@ from depsim.solver.stepsize import Stepsize
 log = logging.getLogger("depsim")
 
 
+#: weight of the phase field's largest nodal change in the step-size control's "ln c change"
+#: (max_change 0.25: |dxi| <= 1/16, the surface moves by <= W/4 per step)
+XI_CHANGE_WEIGHT = 4.0
+
+
 @dataclass
 class StepInfo:
     """State after an accepted step (SI)."""
@@ -211,10 +216,16 @@ class Simulation:
 
     # ------------------------------------------------------------------------------------------
     def _ln_c_change(self) -> float:
-        """max |ln c^{n+1} - ln c^n| over the mesh."""
+        """max |ln c^{n+1} - ln c^n| over the mesh; with a phase field also
+        ``XI_CHANGE_WEIGHT`` max |xi^{n+1} - xi^n| (a step may move the diffuse surface by at
+        most about a quarter of its tanh length W: |dxi| <= v dt / (4 W))."""
         pb = self.problem
         dofs = pb.u_dofs
         local = float(np.max(np.abs(pb.U.x.array[dofs] - pb.U_n.x.array[dofs]), initial=0.0))
+        xi = getattr(pb, "_xi_dofs", None)
+        if xi is not None:
+            d_xi = np.max(np.abs(pb.U.x.array[xi] - pb.U_n.x.array[xi]), initial=0.0)
+            local = max(local, XI_CHANGE_WEIGHT * float(d_xi))
         return pb.comm.allreduce(local, op=MPI.MAX)
 
     def advance(
