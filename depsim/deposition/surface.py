@@ -132,7 +132,7 @@ class TriangulatedSurface:
             grads[i] = coef[1:3]
         return grads[inverse.reshape(-1)].reshape(-1, 3, 2)
 
-    def conservatives(self, W: float, D: float) -> np.ndarray:
+    def curvature_corrections(self, W: float, D: float) -> np.ndarray:
         """(n, 3) coefficients c_ij of the edges (01, 12, 20) of every triangle:
         h = h_PL + sum over edges of lambda_i lambda_j c_ij, c_ij = (g_i - g_j).(p_j - p_i)/2
         (exact for a quadratic surface); 0 on edges whose vertex normals differ by more than
@@ -165,7 +165,7 @@ class TriangulatedSurface:
         [0, W) x [0, D)): the height y, or the nodal values ``name``. Where several triangles
         cover a point (folded surface) the upper (``envelope="upper"``) or lower one is taken;
         with None the first one found. ``corrections``: the height's curvature corrections
-        (:meth:`conservatives`) added to y (not to the values)."""
+        (:meth:`curvature_corrections`) added to y (not to the values)."""
         x = np.mod(np.asarray(x, dtype=float), W)
         z = np.mod(np.asarray(z, dtype=float), D)
         shape = x.shape
@@ -267,7 +267,7 @@ def surface_function(
             "m^2); it cannot be remeshed along a surface"
         )
 
-    corr = surface.conservatives(width, depth) if smooth else None
+    corr = surface.curvature_corrections(width, depth) if smooth else None
 
     def h(x, z):
         return surface.evaluate(
