@@ -60,8 +60,8 @@ def _phase_field_problem(case, comm, bundle=None):
     """The phase-field cell (:mod:`depsim.geometry.phase_field_cell`) and its problem: the
     electroneutral problem with xi as a field (:mod:`depsim.model.phase_field`)."""
     from depsim.geometry.cell_geometry import CellGeometry
+    from depsim.geometry.interface_cell import profile_function
     from depsim.geometry.phase_field_cell import build_phase_field_cell
-    from depsim.geometry.roughness import surface_height
     from depsim.physics.phase_field import PhaseFieldParameters
     from depsim.solver.parameters import ModelParameters
     from depsim.solver.problem import ElectroneutralProblem
@@ -69,20 +69,10 @@ def _phase_field_problem(case, comm, bundle=None):
     geom, pf = CellGeometry.from_case(case), case.phase_field
     if bundle is None:
         bundle = build_phase_field_cell(geom, pf.li_thickness, phase_field_band(case), comm)
-    three_d = geom.dimension == 3
+    h = profile_function(geom)  # the case's roughness, h(x) or h(x, z)
 
     def surface(x):
-        return surface_height(
-            x[0],
-            geom.roughness,
-            geom.amplitude,
-            geom.width,
-            geom.count,
-            geom.seed,
-            geom.bump_width,
-            z=x[2] if three_d else None,
-            depth=geom.depth_or_width if three_d else None,
-        )
+        return h(x[0]) if geom.dimension == 2 else h(x[0], x[2])
 
     params = ModelParameters.from_case(
         case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
