@@ -38,10 +38,12 @@ class ElectrodeCurrent:
     """The current of an electrode part (UFL, / j0): ``total``, ``faradaic``, and the ion
     parts ``cation`` and ``anion`` (``anion`` None when the anion does not take part);
     ``marker`` its facet tag and ``psi_s`` phi_s / V_T (a ``ufl.variable`` when it is the
-    galvanostatic unknown)."""
+    galvanostatic unknown). ``integrate``: expr -> the integral over its surface, or None for
+    its facets (the phase field sets the diffuse surface: :meth:`CellProblem.surface_integral`)."""
 
     def __init__(self, marker: int, psi_s, faradaic, charging=None):
         self.marker, self.psi_s = marker, psi_s
+        self.integrate = None
         self.faradaic = faradaic
         if charging is None:
             self.total, self.cation, self.anion = faradaic, faradaic, None

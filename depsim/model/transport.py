@@ -232,7 +232,7 @@ class CellProblem(TransportProblemBase):
     def surface_integral(self, current):
         """expr -> the integral of expr over the electrode ``current``'s surface (UFL, scaled):
         its facets (ds_hat), or the diffuse Li surface delta(xi) dx_hat of the phase field."""
-        if getattr(current, "integrate", None) is not None:
+        if current.integrate is not None:
             return current.integrate
         as_, ds = self.area_scale, self.ds(current.marker)
         return lambda expr: expr * as_ * ds
