@@ -20,14 +20,15 @@ def build_problem(case, comm, bundle=None):
     from depsim.geometry import build_mesh
     from depsim.solver.parameters import ModelParameters
 
+    poisson = case.model.charge == "poisson"  # (refused with a phase field)
+    phase_field = None
     if case.phase_field_growth:
-        return _phase_field_problem(case, comm, bundle)
-    poisson = case.model.charge == "poisson"
-    if bundle is None:
+        bundle, phase_field = _phase_field_cell(case, comm, bundle)
+    elif bundle is None:
         bundle = _debye_resolved_mesh(case, comm) if poisson else build_mesh(case, comm)
     params = ModelParameters.from_case(
         case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
-    )
+    ).with_(phase_field=phase_field)
     common = dict(
         markers=bundle.markers, projected_area=bundle.projected_area, cell_tags=bundle.cell_tags
     )
@@ -56,15 +57,14 @@ def build_problem(case, comm, bundle=None):
     return bundle, params, problem
 
 
-def _phase_field_problem(case, comm, bundle=None):
-    """The phase-field cell (:mod:`depsim.geometry.phase_field_cell`) and its problem: the
-    electroneutral problem with xi as a field (:mod:`depsim.model.phase_field`)."""
+def _phase_field_cell(case, comm, bundle=None):
+    """(bundle, PhaseFieldParameters) of a phase-field case: its structured cell
+    (:mod:`depsim.geometry.phase_field_cell`, unless ``bundle`` is given) and the diffuse
+    surface starting on the case's roughness."""
     from depsim.geometry.cell_geometry import CellGeometry
     from depsim.geometry.interface_cell import profile_function
     from depsim.geometry.phase_field_cell import build_phase_field_cell
     from depsim.physics.phase_field import PhaseFieldParameters
-    from depsim.solver.parameters import ModelParameters
-    from depsim.solver.problem import ElectroneutralProblem
 
     geom, pf = CellGeometry.from_case(case), case.phase_field
     if bundle is None:
@@ -74,29 +74,17 @@ def _phase_field_problem(case, comm, bundle=None):
     def surface(x):
         return h(x[0]) if geom.dimension == 2 else h(x[0], x[2])
 
-    params = ModelParameters.from_case(
-        case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
-    ).with_(
-        phase_field=PhaseFieldParameters(
-            width=pf.interface_width,
-            initial_height=0.0,
-            restoring=pf.restoring,
-            reference_current=pf.reference_current,
-            electrolyte_floor=pf.electrolyte_floor,
-            conservative=pf.form == "conservative",
-            li_enters_separator=pf.li_enters_separator,
-            surface=surface,
-        )
+    params = PhaseFieldParameters(
+        width=pf.interface_width,
+        initial_height=0.0,
+        restoring=pf.restoring,
+        reference_current=pf.reference_current,
+        electrolyte_floor=pf.electrolyte_floor,
+        conservative=pf.form == "conservative",
+        li_enters_separator=pf.li_enters_separator,
+        surface=surface,
     )
-    problem = ElectroneutralProblem(
-        bundle.mesh,
-        bundle.facet_tags,
-        params,
-        markers=bundle.markers,
-        projected_area=bundle.projected_area,
-        cell_tags=bundle.cell_tags,
-    )
-    return bundle, params, problem
+    return bundle, params
 
 
 def phase_field_band(case) -> float:
