@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from depsim.case.phase_field import resolve_noise_seed
 from depsim.errors import CaseError, OutputFailure, SolverFailure
 from depsim.output.exports import RunOutputs, step_scalars
 from depsim.run_summary import deposition_summary as _deposition
@@ -66,6 +67,7 @@ class Run:
         self.wall0 = time.perf_counter()
         check_supported(case)
         self.restart_dir = Path(restart).resolve() if restart is not None else None
+        self.drawn_seed = resolve_noise_seed(case, self.comm.size, self.restart_dir)
         if out_dir is not None:
             self.out_dir = Path(out_dir)
         else:  # a restart continues in the stopped run's own folder
@@ -173,6 +175,10 @@ class Run:
             self.bundle.h_min * 1e6,
             dofs(problem),
         )
+        if self.drawn_seed is not None:
+            logger.info(
+                "phase_field.noise_seed drawn: %d (set it to repeat this run)", self.drawn_seed
+            )
         self.outputs = RunOutputs(case, problem, self.bundle, out_dir, comm, append=bool(restart))
         self.outputs.deposition = self.controller
         self.stage = "initial"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from depsim.errors import CaseError
 
-__all__ = ["MIN_ELEMENTS_PER_WIDTH", "check_phase_field"]
+__all__ = ["MIN_ELEMENTS_PER_WIDTH", "check_phase_field", "resolve_noise_seed"]
 
 #: the interface width must span at least this many elements of the fine band
 MIN_ELEMENTS_PER_WIDTH = 3.0
@@ -98,6 +98,63 @@ def check_phase_field(case) -> None:
             "true, or a geometry.separator.gap > 0",
         ),
     )
+    three_d = case.geometry.dimension == 3 and pf.anisotropy > 0.0
+    rules += (
+        (
+            three_d and pf.anisotropy_mode != 4,
+            "phase_field.anisotropy_mode",
+            "3D cells take the cubic anisotropy only",
+            pf.anisotropy_mode,
+            "4 (or geometry.dimension = 2)",
+        ),
+        (
+            three_d and pf.anisotropy_angle != 0.0,
+            "phase_field.anisotropy_angle",
+            "3D cells take the cubic anisotropy with its fast direction along y only",
+            pf.anisotropy_angle,
+            "0 (or geometry.dimension = 2)",
+        ),
+        (
+            three_d and pf.anisotropy >= 0.6,
+            "phase_field.anisotropy",
+            "the cubic factor 1 + eps (4 sum n^4 - 3) turns negative for eps >= 0.6",
+            pf.anisotropy,
+            "[0, 0.6) in 3D",
+        ),
+    )
     for refused, key, why, value, allowed in rules:
         if refused:
             raise CaseError(key, why, value, allowed)
+
+
+def resolve_noise_seed(case, ranks: int, restart_dir=None) -> int | None:
+    """Fix ``phase_field.noise_seed`` of a phase-field case with noise before it is built:
+    a given seed is kept; a restart takes the stopped run's (its case.resolved.toml); a serial
+    run draws one (returned, to be logged; it is written to case.resolved.toml). Under MPI a
+    missing seed is refused (CaseError): a run on several ranks must be repeatable from its
+    case file. Returns the drawn seed, or None."""
+    import secrets
+
+    pf = case.phase_field
+    if not case.phase_field_growth or pf.noise == 0.0 or pf.noise_seed is not None:
+        return None
+    if restart_dir is not None:
+        import tomllib
+        from pathlib import Path
+
+        resolved = Path(restart_dir) / "case.resolved.toml"
+        if resolved.exists():
+            seed = tomllib.loads(resolved.read_text()).get("phase_field", {}).get("noise_seed")
+            if seed is not None:
+                pf.noise_seed = int(seed)
+                return None
+    if ranks > 1:
+        raise CaseError(
+            "phase_field.noise_seed",
+            f"must be given with phase_field.noise > 0 on {ranks} MPI ranks (a parallel run is "
+            "repeatable from its case file)",
+            None,
+            "an integer >= 0 (e.g. --set phase_field.noise_seed=1)",
+        )
+    pf.noise_seed = secrets.randbits(32)
+    return pf.noise_seed

@@ -57,7 +57,13 @@ class PhaseField(_Table):
     "conservative" (default: no curvature motion, the Li volume changes only by the
     reaction) | "allen-cahn" (the plain Allen–Cahn term); ``li_enters_separator`` (default
     true: the Li may grow into a separator's pores; false: it stops at the separator's
-    face)."""
+    face); the kinetic anisotropy of the exchange current density, ``anisotropy`` epsilon in
+    [0, 1) (default 0; 3D: below 0.6), ``anisotropy_mode`` m (default 4; 3D: 4, cubic) and
+    ``anisotropy_angle`` theta_0 of its fast direction from the y axis (default 0; radians or
+    ``"30 deg"``; 3D: 0); its heterogeneity, ``noise`` A in [0, 1) (default 0: i0 x (1 + A
+    eta), eta a seeded lattice noise in [-1, 1]), ``noise_length`` its lattice spacing [m]
+    (default: the interface width) and ``noise_seed`` (an integer; required under MPI;
+    serial default: drawn, logged and written to case.resolved.toml)."""
 
     interface_width: PositiveLength | None = None
     li_thickness: PositiveLength = 1.0e-6
@@ -67,6 +73,12 @@ class PhaseField(_Table):
     electrolyte_floor: Quantity("dimensionless", gt=0, lt=0.01) = 1.0e-6
     form: Literal["conservative", "allen-cahn"] = "conservative"
     li_enters_separator: StrictBool = True
+    anisotropy: Quantity("dimensionless", ge=0, lt=1) = 0.0
+    anisotropy_mode: Integer(ge=1, le=12) = 4
+    anisotropy_angle: Quantity("dimensionless") = 0.0
+    noise: Quantity("dimensionless", ge=0, lt=1) = 0.0
+    noise_length: PositiveLength | None = None
+    noise_seed: Integer(ge=0) | None = None
 
 
 class Time(_Table):

@@ -59,8 +59,39 @@ class PhaseField:
         self.v_factor = pb._constant(params.molar_volume * sc.concentration)
         grad_hat_xi = pb._constant(L0) * ufl.grad(self.xi)  # L0 grad xi
         self.delta = law.interface_delta(self.xi, grad_hat_xi, self.W_hat)
-        # the reaction (ion sources and growth) where the Li may be: delta * mask
-        self.reacting_delta = self.delta * self._growth_mask(pb)
+        self.noise = None  # the lattice noise eta (fem.Function) when phase_field.noise > 0
+        #: the local exchange current density over the case's i0: anisotropy x heterogeneity
+        self.rate_factor = self._anisotropy(pb, grad_hat_xi) * self._heterogeneity(pb)
+        # the reaction (ion sources and growth) where the Li may be: delta * mask * factor
+        self.reacting_delta = self.delta * self._growth_mask(pb) * self.rate_factor
+
+    def _anisotropy(self, pb, grad_hat_xi):
+        """a(n) of (3) in :mod:`depsim.physics.phase_field` (UFL), or 1."""
+        p = self.params
+        if p.anisotropy == 0.0:
+            return 1.0
+        s = self.xi * (1.0 - self.xi)
+        reg = (N_REG * s / self.W_hat) ** 2 + 1.0e-30 / (self.W_hat * self.W_hat)
+        normal = -grad_hat_xi / ufl.sqrt(ufl.inner(grad_hat_xi, grad_hat_xi) + reg)
+        return law.kinetic_anisotropy(
+            normal, p.anisotropy, p.anisotropy_mode, p.anisotropy_angle, pb.gdim
+        )
+
+    def _heterogeneity(self, pb):
+        """1 + A eta(x) with the seeded lattice noise eta (:mod:`depsim.model.noise`) in the
+        space of xi (the same values on any number of ranks), or 1."""
+        from depsim.model.noise import lattice_noise
+
+        p = self.params
+        if p.noise == 0.0:
+            return 1.0
+        V = pb.W.sub(self.index).collapse()[0]
+        eta = fem.Function(V, name="noise")
+        length = p.noise_length or p.width
+        eta.interpolate(lambda x: lattice_noise(x, p.noise_seed, length, pb.gdim))
+        eta.x.scatter_forward()
+        self.noise = eta
+        return 1.0 + p.noise * eta
 
     def _growth_mask(self, pb):
         """1 where the Li may grow, 0 in separator cells the Li may not enter (DG0), or 1."""

@@ -39,7 +39,8 @@ class PhaseFieldSurface:
         c_plus = pb.nodal_species()[0]
         exprs = {
             "xi": pb.phase.xi,
-            "i_n": -sc.current_density * pb.i_faradaic_hat,  # plating positive
+            # plating positive, with the local exchange current of the surface
+            "i_n": -sc.current_density * pb.i_faradaic_hat * pb.phase.rate_factor,
             "c_cation": sc.concentration * c_plus,
         }
         self.functions = {n: fem.Function(self.V, name=n) for n in exprs}

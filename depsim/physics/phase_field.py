@@ -27,6 +27,14 @@ the fraction psi(xi) = psi_min + (1 - psi_min)(1 - xi) of the volume (the diffus
 method: Li, Lowengrub, Raetz & Voigt, Commun. Math. Sci. 7, 81 (2009)); the reaction's ion
 source is i_F delta(xi), the same delta as in (2).
 
+The exchange current density of the diffuse surface may depend on its orientation (crystal
+facets; kinetic anisotropy, e.g. Chen et al., J. Power Sources 300, 376 (2015) for the
+energy form) and on position (a heterogeneous SEI): i_0 -> i_0 a(n) (1 + A eta(x)) with the
+outward normal n = -grad xi / |grad xi| of the Li and, tilting n by theta from the y axis,
+
+    a(n) = 1 + epsilon cos(m (theta - theta_0))      (2D),
+    a(n) = 1 + epsilon (4 (n_x^4 + n_y^4 + n_z^4) - 3)  (3D, cubic; = cos 4 theta in a plane).  (3)
+
 Units: SI in :class:`PhaseFieldParameters`; the UFL helpers take dimensionless xi and lengths
 over L0 (the problem's scales).
 """
@@ -47,6 +55,7 @@ __all__ = [
     "equilibrium_profile",
     "interface_delta",
     "electrolyte_fraction",
+    "kinetic_anisotropy",
     "restoring_rate",
 ]
 
@@ -77,6 +86,12 @@ class PhaseFieldParameters:
     molar_volume: V_m of Li [m^3/mol].
     li_enters_separator: the Li may grow into a separator's pores (False: xi does not move
         in separator cells, the Li stops at the separator's face).
+    anisotropy, anisotropy_mode, anisotropy_angle: the kinetic anisotropy (3) of the
+        exchange current density: strength epsilon [-], mode m (2D; 3D: cubic, m = 4) and
+        the angle theta_0 [rad] of its fast direction from the y axis (2D; 3D: 0).
+    noise, noise_length, noise_seed: the surface heterogeneity of the exchange current
+        density, a factor 1 + A eta(x) with eta a lattice noise in [-1, 1]
+        (:mod:`depsim.model.noise`): amplitude A [-] (0: none), lattice spacing [m] and seed.
     """
 
     width: float
@@ -90,6 +105,12 @@ class PhaseFieldParameters:
     li_enters_separator: bool = True
     molar_volume: float = LI_MOLAR_VOLUME
     surface: Callable[[np.ndarray], np.ndarray] | None = None
+    anisotropy: float = 0.0
+    anisotropy_mode: int = 4
+    anisotropy_angle: float = 0.0
+    noise: float = 0.0
+    noise_length: float | None = None
+    noise_seed: int | None = None
 
     @property
     def tanh_length(self) -> float:
@@ -149,3 +170,18 @@ def electrolyte_fraction(xi, floor: float):
 
     clipped = ufl.min_value(ufl.max_value(xi, 0.0), 1.0)
     return floor + (1.0 - floor) * (1.0 - clipped)
+
+
+def kinetic_anisotropy(normal, strength: float, mode: int, angle: float, gdim: int):
+    """a(n) of (3) for the unit outward normal ``normal`` of the Li (UFL vector; numpy arrays
+    of its components work too). 2D: cos(m theta) and sin(m theta) from the tilt theta
+    (cos theta = n_y, sin theta = n_x) by the angle-addition recurrence (polynomials in n,
+    no atan2); 3D: the cubic form (``mode`` 4 and ``angle`` 0 only)."""
+    if gdim == 3:
+        quartic = normal[0] ** 4 + normal[1] ** 4 + normal[2] ** 4
+        return 1.0 + strength * (4.0 * quartic - 3.0)
+    c1, s1 = normal[1], normal[0]
+    c, s = c1, s1
+    for _ in range(mode - 1):
+        c, s = c * c1 - s * s1, s * c1 + c * s1
+    return 1.0 + strength * (c * math.cos(mode * angle) + s * math.sin(mode * angle))

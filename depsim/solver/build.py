@@ -83,6 +83,12 @@ def _phase_field_cell(case, comm, bundle=None):
         conservative=pf.form == "conservative",
         li_enters_separator=pf.li_enters_separator,
         surface=surface,
+        anisotropy=pf.anisotropy,
+        anisotropy_mode=pf.anisotropy_mode,
+        anisotropy_angle=pf.anisotropy_angle,
+        noise=pf.noise,
+        noise_length=pf.noise_length,
+        noise_seed=pf.noise_seed,
     )
     return bundle, params
 

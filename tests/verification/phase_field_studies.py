@@ -286,7 +286,45 @@ def planar_vs_ale(
     }
 
 
+def anisotropy(
+    tilt: float,
+    strength: float = 0.3,
+    mode: int = 4,
+    angle: float = 0.0,
+    width: float = 0.2e-6,
+    per_width: float = 8.0,
+) -> dict:
+    """The model's rate factor a(n) averaged over the diffuse surface of a flat Li tilted by
+    ``tilt`` [rad] from the x axis (its normal from the y axis): int a delta dx / int delta dx
+    against 1 + eps cos(m (tilt - theta_0)) of (3) (exact for the sharp plane)."""
+    h = width / per_width
+    side = 2.0e-6
+    rows = np.linspace(0.0, side, int(round(side / h)) + 1)
+    y0 = 0.5 * side
+    pf = PhaseFieldParameters(
+        width=width,
+        initial_height=y0,
+        anisotropy=strength,
+        anisotropy_mode=mode,
+        anisotropy_angle=angle,
+        surface=lambda x: y0 - (x[0] - 0.5 * side) * math.tan(tilt),
+    )
+    p = ModelParameters(current_density=10.0, phase_field=pf)
+    pb, _ = make_run(side, rows, len(rows) - 1, p, 0.01, 1.0)
+    pb.phase.set_initial(pb)
+    x = ufl.SpatialCoordinate(pb.mesh)
+    # the middle of the cell (the tilted plane leaves the square near its corners)
+    inside = ufl.conditional(ufl.lt(abs(x[0] - 0.5 * side), 0.25 * side), 1.0, 0.0)
+    delta = pb.phase.delta * inside
+    num = fem.assemble_scalar(fem.form(pb.phase.rate_factor * delta * ufl.dx))
+    den = fem.assemble_scalar(fem.form(delta * ufl.dx))
+    num, den = COMM.allreduce(num, op=MPI.SUM), COMM.allreduce(den, op=MPI.SUM)
+    exact = 1.0 + strength * math.cos(mode * (tilt - angle))
+    return {"factor": num / den, "exact": exact, "error": num / den - exact}
+
+
 STUDIES = {
+    "anisotropy": anisotropy,
     "rest": rest,
     "planar": planar,
     "planar_vs_ale": planar_vs_ale,

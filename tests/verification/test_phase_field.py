@@ -8,6 +8,7 @@ The studies live in ``phase_field_studies.py``; each returns plain numbers.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -129,12 +130,99 @@ def test_case_run_outputs(tmp_path):
     assert 0.0 < m["current_cv"] < 1.0
 
 
+NOISY = (
+    *("--set", "phase_field.noise=0.5", "--set", "phase_field.noise_seed=7"),
+    *("--set", "phase_field.anisotropy=0.3", "--set", "phase_field.anisotropy_angle=10 deg"),
+)
+
+
 @pytest.mark.mpi
 def test_case_run_serial_vs_two_ranks(tmp_path):
-    """The same run on 1 and 2 ranks: the metrics agree to 1e-8."""
-    a = _run(tmp_path / "serial")
-    b = _run(tmp_path / "mpi", ranks=2)
+    """The same run with a heterogeneous (seeded noise) and anisotropic exchange current on 1
+    and 2 ranks: the metrics agree to 1e-8 (the lattice noise does not depend on the
+    partition), and the Li volume still grows by Faraday's thickness."""
+    a = _run(tmp_path / "serial", *NOISY)
+    b = _run(tmp_path / "mpi", *NOISY, ranks=2)
     assert_close_dicts(a, b, rtol=1e-8, atol=1e-14, keys=KEYS)
+    ts = a["time_series"]
+    grown = ts["li_volume"][-1] - ts["li_volume"][0]
+    assert grown == pytest.approx(1.29981e-5 * 100.0 * 2.0 / 96485.33212, rel=1e-4)
+    assert a["current_cv"] > 0.1  # the noise made the current uneven
+
+
+@pytest.mark.mpi
+def test_noise_without_seed_refused_under_mpi(tmp_path):
+    """Noise without a seed on 2 ranks: exit 2 naming phase_field.noise_seed, nothing written."""
+    out = tmp_path / "refused"
+    proc = run_cli(
+        "run", str(EXAMPLE), "--out", str(out), "--set", "phase_field.noise=0.2", ranks=2
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "phase_field.noise_seed" in proc.stderr
+    assert not out.exists()
+
+
+# --- surface anisotropy and noise ------------------------------------------------------------
+@pytest.mark.parametrize("tilt, mode, angle", [(0.3, 4, 0.0), (math.pi / 4, 4, 0.0), (0.5, 6, 0.2)])
+def test_anisotropy_factor_on_a_tilted_surface(tilt, mode, angle):
+    """The rate factor a(n) of the model, averaged over the diffuse surface of a tilted flat
+    Li, converges to 1 + eps cos(m (theta - theta_0)) at second order in h / w (measured:
+    pi/4 errors 1.7e-2, 4.8e-3, 1.2e-3 at 4, 8, 16 elements per width)."""
+    from tests.verification import phase_field_studies as pfs
+
+    coarse = pfs.anisotropy(tilt, mode=mode, angle=angle, per_width=8)
+    fine = pfs.anisotropy(tilt, mode=mode, angle=angle, per_width=16)
+    assert abs(fine["error"]) < 1.5e-3
+    if abs(coarse["error"]) > 1e-5:  # above round-off: the order
+        assert math.log2(abs(coarse["error"] / fine["error"])) > 1.8
+
+
+def test_lattice_noise_is_seeded_and_partition_free():
+    """eta depends only on the point and the seed: any order or subset of the points gives the
+    same values; uniform on [-1, 1] at the lattice nodes (variance 1/3), a new seed draws anew."""
+    from depsim.model.noise import lattice_noise
+
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-2e-6, 5e-6, (3, 20000))
+    eta = lattice_noise(x, 11, 1e-7, 2)
+    order = rng.permutation(x.shape[1])
+    assert np.array_equal(lattice_noise(x[:, order], 11, 1e-7, 2), eta[order])
+    assert np.array_equal(lattice_noise(x[:, :77], 11, 1e-7, 2), eta[:77])
+    assert np.all(np.abs(eta) <= 1.0)
+    g = np.arange(200) * 1e-7
+    for dim, axes in ((2, (0, 1)), (3, (0, 2))):  # 40000 distinct lattice nodes
+        nodes = np.zeros((3, 40000))
+        nodes[axes[0]], nodes[axes[1]] = (a.ravel() for a in np.meshgrid(g, g))
+        at_nodes = lattice_noise(nodes, 11, 1e-7, dim)
+        # sampling error of the variance: sqrt(4/45 / 40000) = 1.5e-3
+        assert at_nodes.var() == pytest.approx(1.0 / 3.0, abs=0.01)
+        assert abs(at_nodes.mean()) < 0.02
+    other = lattice_noise(x, 12, 1e-7, 2)
+    assert abs(np.corrcoef(eta, other)[0, 1]) < 0.05
+
+
+def test_noise_seed_resolution(tmp_path):
+    """A missing seed: drawn in serial, taken from the stopped run on restart, refused on 2
+    ranks (naming the key); a given seed is kept."""
+    from depsim.case import load_case
+    from depsim.case.phase_field import resolve_noise_seed
+    from depsim.errors import CaseError
+
+    def case(**extra):
+        sets = {"phase_field.noise": 0.2, **extra}
+        return load_case(EXAMPLE, overrides=sets)
+
+    c = case()
+    drawn = resolve_noise_seed(c, 1)
+    assert drawn is not None and c.phase_field.noise_seed == drawn
+    (tmp_path / "case.resolved.toml").write_text("[phase_field]\nnoise_seed = 42\n")
+    c = case()
+    assert resolve_noise_seed(c, 2, restart_dir=tmp_path) is None
+    assert c.phase_field.noise_seed == 42
+    with pytest.raises(CaseError, match="phase_field.noise_seed"):
+        resolve_noise_seed(case(), 2)
+    c = case(**{"phase_field.noise_seed": 5})
+    assert resolve_noise_seed(c, 2) is None and c.phase_field.noise_seed == 5
 
 
 def test_case_restart_is_exact(tmp_path):
@@ -157,6 +245,8 @@ def test_case_restart_is_exact(tmp_path):
         ("electrode.deposition=false", "model.growth"),
         ("model.charge=poisson", "model.charge"),
         ("electrode.double_layer_capacitance=0.1", "electrode.double_layer_capacitance"),
+        ("phase_field.noise=1.5", "phase_field.noise"),
+        ("phase_field.anisotropy_mode=0", "phase_field.anisotropy_mode"),
     ],
 )
 def test_refusals(tmp_path, setting, key):
@@ -185,3 +275,21 @@ def test_3d_cell_two_ranks(tmp_path):
     ts = m["time_series"]
     grown = ts["li_volume"][-1] - ts["li_volume"][0]
     assert grown == pytest.approx(1.29981e-5 * 100.0 * 0.5 / 96485.33212, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "setting, key",
+    [
+        ({"phase_field.anisotropy_mode": 6}, "phase_field.anisotropy_mode"),
+        ({"phase_field.anisotropy_angle": "10 deg"}, "phase_field.anisotropy_angle"),
+        ({"phase_field.anisotropy": 0.7}, "phase_field.anisotropy"),
+    ],
+)
+def test_3d_anisotropy_refusals(setting, key):
+    """3D cells take the cubic anisotropy (m = 4, theta_0 = 0, eps < 0.6) only."""
+    from depsim.case import load_case
+    from depsim.errors import CaseError
+
+    case = ROOT / "cases" / "examples" / "phase_field_3d.toml"
+    with pytest.raises(CaseError, match=key.replace(".", r"\.")):
+        load_case(case, overrides={"phase_field.anisotropy": 0.3, **setting})
