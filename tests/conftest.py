@@ -1,12 +1,24 @@
-"""Shared test helpers: running a script or the CLI under `mpirun -n 2`."""
+"""Shared test helpers: running a script or the CLI under `mpirun -n 2`; the ``mpi`` marker.
+
+``make test`` runs the suite in two passes on a 2-core machine: the tests that start no MPI job
+on two workers (pytest-xdist), then the ``mpi`` tests one at a time (each of their jobs takes
+both cores; beside a second worker MPICH's busy-polling ranks would be oversubscribed). A test
+is ``mpi`` when it says so (``@pytest.mark.mpi``) or when its source or a fixture's asks for
+more than one rank (``ranks=2``, ``ranks=ranks``, ``MPIRUN``; see
+:func:`pytest_collection_modifyitems`).
+An MPI job started from a worker anyway runs (slower) and is reported as a warning.
+"""
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -22,8 +34,44 @@ def _env() -> dict:
     return env
 
 
+#: source text that starts an MPI job of more than one rank
+_MPI_SOURCE = re.compile(r"\branks\s*=\s*(?!1\b)\w|\bMPIRUN\b|\bmpirun\b")
+
+
+def _source(func) -> str:
+    try:
+        return inspect.getsource(func)
+    except (OSError, TypeError):
+        return ""
+
+
+def _starts_mpi(item) -> bool:
+    funcs = [getattr(item, "function", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    if info is not None:
+        funcs += [d.func for defs in info.name2fixturedefs.values() for d in defs]
+    return any(_MPI_SOURCE.search(_source(f)) for f in funcs if f is not None)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that start MPI jobs ``mpi`` (module docstring)."""
+    for item in items:
+        if item.get_closest_marker("mpi") is None and _starts_mpi(item):
+            item.add_marker(pytest.mark.mpi)
+
+
+def _note_mpi_in_worker(ranks: int) -> None:
+    if ranks > 1 and os.environ.get("PYTEST_XDIST_WORKER"):
+        warnings.warn(
+            f"an MPI job of {ranks} ranks started beside another pytest worker: mark the test "
+            "@pytest.mark.mpi",
+            stacklevel=3,
+        )
+
+
 def run_script(script: Path, *args: str, ranks: int = 1, timeout: int = 600) -> dict:
     """Run ``script`` (prints ``RESULT {json}`` on rank 0) with ``ranks`` MPI processes."""
+    _note_mpi_in_worker(ranks)
     if ranks > 1:
         if MPIRUN is None:
             pytest.skip("mpirun not available")
@@ -42,6 +90,7 @@ def run_script(script: Path, *args: str, ranks: int = 1, timeout: int = 600) -> 
 def run_cli(*args: str, ranks: int = 1, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run ``depsim ARGS`` (``python -m depsim``), optionally under mpirun."""
     base = [PYTHON, "-m", "depsim", *args]
+    _note_mpi_in_worker(ranks)
     if ranks > 1:
         if MPIRUN is None:
             pytest.skip("mpirun not available")
