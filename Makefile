@@ -35,13 +35,11 @@ paper: setup
 	    --set separator.transference_method=bruce-vincent --out $(OUT)/measured_at_1M_concentrated
 	$(PY) scripts/paper_inputs.py $(OUT)
 
-# Two passes (tests/conftest.py): the tests without MPI jobs on every core (pytest-xdist, one
-# file per worker at a time), then the tests that start `mpirun -n 2` jobs one at a time.
+# On WORKERS pytest-xdist workers (one test file per worker at a time); the tests' MPI jobs run
+# one at a time (tests/conftest.py). WORKERS=0: one process; auto: one worker per core.
 WORKERS ?= auto
 test: setup
-	@$(PY) -m pytest -q -n $(WORKERS) --dist loadfile -m "not slow and not mpi"; a=$$?; \
-	$(PY) -m pytest -q -m "mpi and not slow"; b=$$?; \
-	test $$a -eq 0 -a $$b -eq 0
+	$(PY) -m pytest -q -n $(WORKERS) --dist loadfile
 
 test-slow: setup
 	$(PY) -m pytest -q -m slow

@@ -1,16 +1,18 @@
 """Shared test helpers: running a script or the CLI under `mpirun -n 2`; the ``mpi`` marker.
 
-``make test`` runs the suite in two passes on a 2-core machine: the tests that start no MPI job
-on two workers (pytest-xdist), then the ``mpi`` tests one at a time (each of their jobs takes
-both cores; beside a second worker MPICH's busy-polling ranks would be oversubscribed). A test
-is ``mpi`` when it says so (``@pytest.mark.mpi``) or when its source or a fixture's asks for
-more than one rank (``ranks=2``, ``ranks=ranks``, ``MPIRUN``; see
+``make test`` runs the suite on two pytest-xdist workers (one test file per worker at a time).
+An MPI job of more than one rank holds a machine-wide lock while it runs, so at most one MPI job
+(two ranks) runs beside one serial test of the other worker: more would oversubscribe the two
+cores with MPICH's busy-polling ranks. A test is ``mpi`` (``pytest -m mpi`` selects them) when it
+says so (``@pytest.mark.mpi``) or when its source or a fixture's asks for more than one rank
+(``ranks=2``, ``ranks=ranks``, ``MPIRUN``, a parameter ``ranks`` > 1; see
 :func:`pytest_collection_modifyitems`).
-An MPI job started from a worker anyway runs (slower) and is reported as a warning.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import inspect
 import json
 import os
@@ -18,7 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
-import warnings
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,6 +48,9 @@ def _source(func) -> str:
 
 
 def _starts_mpi(item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if isinstance(params.get("ranks"), int):  # a parametrized rank count decides alone
+        return params["ranks"] > 1
     funcs = [getattr(item, "function", None)]
     info = getattr(item, "_fixtureinfo", None)
     if info is not None:
@@ -60,27 +65,34 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.mpi)
 
 
-def _note_mpi_in_worker(ranks: int) -> None:
-    if ranks > 1 and os.environ.get("PYTEST_XDIST_WORKER"):
-        warnings.warn(
-            f"an MPI job of {ranks} ranks started beside another pytest worker: mark the test "
-            "@pytest.mark.mpi",
-            stacklevel=3,
-        )
+@contextlib.contextmanager
+def _one_mpi_job_at_a_time(ranks: int):
+    """Hold the machine-wide test MPI lock while a job of more than one rank runs (module
+    docstring)."""
+    if ranks <= 1:
+        yield
+        return
+    path = Path(tempfile.gettempdir()) / f"depsim-tests-mpi-{os.getuid()}.lock"
+    with path.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def run_script(script: Path, *args: str, ranks: int = 1, timeout: int = 600) -> dict:
     """Run ``script`` (prints ``RESULT {json}`` on rank 0) with ``ranks`` MPI processes."""
-    _note_mpi_in_worker(ranks)
     if ranks > 1:
         if MPIRUN is None:
             pytest.skip("mpirun not available")
         cmd = [MPIRUN, "-n", str(ranks), PYTHON, str(script), *args]
     else:
         cmd = [PYTHON, str(script), *args]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=timeout, env=_env(), cwd=ROOT
-    )
+    with _one_mpi_job_at_a_time(ranks):
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, env=_env(), cwd=ROOT
+        )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert len(lines) == 1, proc.stdout[-3000:]
@@ -90,14 +102,14 @@ def run_script(script: Path, *args: str, ranks: int = 1, timeout: int = 600) -> 
 def run_cli(*args: str, ranks: int = 1, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run ``depsim ARGS`` (``python -m depsim``), optionally under mpirun."""
     base = [PYTHON, "-m", "depsim", *args]
-    _note_mpi_in_worker(ranks)
     if ranks > 1:
         if MPIRUN is None:
             pytest.skip("mpirun not available")
         base = [MPIRUN, "-n", str(ranks), *base]
-    return subprocess.run(
-        base, capture_output=True, text=True, timeout=timeout, env=_env(), cwd=ROOT
-    )
+    with _one_mpi_job_at_a_time(ranks):
+        return subprocess.run(
+            base, capture_output=True, text=True, timeout=timeout, env=_env(), cwd=ROOT
+        )
 
 
 def assert_close_dicts(a: dict, b: dict, rtol: float = 1e-8, atol: float = 1e-12, keys=None):

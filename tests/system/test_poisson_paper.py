@@ -66,6 +66,7 @@ def _run(tmp_path, name: str, ranks: int) -> dict:
     return json.loads((out / "metrics.json").read_text())
 
 
+@pytest.mark.mpi
 def test_poisson_paper_cell_serial_and_parallel(tmp_path):
     serial = _run(tmp_path, "serial", 1)
     assert serial["status"] == "finished"
