@@ -6,10 +6,10 @@ carry ``# set: KEY=VALUE`` lines, passed as overrides (``--set`` on the command 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -79,20 +79,56 @@ def _commands(path: Path, out: Path) -> list[list[str]]:
     return commands
 
 
+#: Runs ``depsim check`` commands in one interpreter (``depsim.cli.main``, as ``python -m
+#: depsim`` does, with stdout and stderr captured per command): one start-up, not one per file.
+_CHECK_BATCH = """
+import contextlib, io, json, os, sys
+from depsim.cli import main
+out = []
+for cwd, args in json.load(sys.stdin):
+    os.chdir(cwd)
+    o, e = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(o), contextlib.redirect_stderr(e):
+        try:
+            code = main(args)
+        except SystemExit as exc:
+            code = exc.code
+    out.append([code, o.getvalue(), e.getvalue()])
+json.dump(out, sys.__stdout__)
+"""
+
+
 @pytest.fixture(scope="module")
 def cli_results(tmp_path_factory):
-    """Run every corpus command in a subprocess (a few at a time), keyed by file name."""
+    """Every corpus command, keyed by file name: the ``check`` commands in one batch process,
+    the ``run`` commands (RUN_TOO) each in its own ``python -m depsim`` process."""
     jobs = []
     for path in FILES:
         cwd = tmp_path_factory.mktemp(path.stem)
         for args in _commands(path, cwd / "out"):
             jobs.append((path.name, cwd, args))
-    workers = max(2, min(4, os.cpu_count() or 2))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        procs = list(pool.map(lambda job: _depsim(*job[2], cwd=job[1]), jobs))
+    checks = [j for j in jobs if j[2][0] == "check"]
+    runs = [j for j in jobs if j[2][0] != "check"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    batch = subprocess.run(
+        [sys.executable, "-c", _CHECK_BATCH],
+        input=json.dumps([[str(cwd), args] for _, cwd, args in checks]),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert batch.returncode == 0, batch.stderr[-3000:]
+    procs = {
+        id(job): subprocess.CompletedProcess(job[2], code, out, err)
+        for job, (code, out, err) in zip(checks, json.loads(batch.stdout), strict=True)
+    }
+    for job in runs:
+        procs[id(job)] = _depsim(*job[2], cwd=job[1])
     results: dict[str, list] = {}
-    for (name, cwd, args), proc in zip(jobs, procs, strict=True):
-        results.setdefault(name, []).append((args, cwd, proc))
+    for job in jobs:
+        name, cwd, args = job
+        results.setdefault(name, []).append((args, cwd, procs[id(job)]))
     return results
 
 
