@@ -176,19 +176,32 @@ RESTART_KEYS = (
 )
 
 
-@pytest.mark.parametrize("ranks", [1, pytest.param(2, marks=pytest.mark.mpi)])
-def test_deposition_restart(tmp_path, ranks):
-    """A run stopped at 30 s (after its remeshing at 29.25 s) and restarted (serial; or on
-    2 ranks from the serial checkpoint) ends where the uninterrupted run ends: the moved mesh,
-    the deposit thickness, the ALE displacements and the solver state are all restored."""
-    case = write_case(tmp_path)
-    full, part = tmp_path / "full", tmp_path / "part"
+@pytest.fixture(scope="module")
+def stopped_and_full(tmp_path_factory):
+    """The uninterrupted run to 44 s and the same run stopped at 30 s (serial), run once for
+    both rank counts of the restart test."""
+    tmp = tmp_path_factory.mktemp("restart")
+    case = write_case(tmp)
+    full, part = tmp / "full", tmp / "part"
     a = run_cli("run", str(case), "--out", str(full), "--quiet", *FIXED_STEPS)
     assert a.returncode == 0, a.stderr[-3000:]
     p = run_cli(
         "run", str(case), "--out", str(part), "--quiet", *FIXED_STEPS, "--set", "time.end=30 s"
     )
     assert p.returncode == 0, p.stderr[-3000:]
+    return case, full, part
+
+
+@pytest.mark.parametrize("ranks", [1, pytest.param(2, marks=pytest.mark.mpi)])
+def test_deposition_restart(tmp_path, ranks, stopped_and_full):
+    """A run stopped at 30 s (after its remeshing at 29.25 s) and restarted (serial; or on
+    2 ranks from the serial checkpoint) ends where the uninterrupted run ends: the moved mesh,
+    the deposit thickness, the ALE displacements and the solver state are all restored."""
+    import shutil
+
+    case, full, stopped = stopped_and_full
+    part = tmp_path / "part"
+    shutil.copytree(stopped, part)  # each restart continues its own copy of the stopped run
     first = json.loads((part / "metrics.json").read_text())
     assert first["remeshes"] == 1 and first["t"] == pytest.approx(30.0, rel=1e-12)
     r = run_cli(
