@@ -10,7 +10,8 @@ run again. Rank 0 then writes into ``out_dir``:
 * ``comparison.md`` -- the same numbers as a side-by-side markdown table (one column per case,
   display units), the description of each case and the list of figures;
 * ``interface_profiles.png``, ``field_maps.png``, ``nonuniformity_vs_time.png``
-  (:mod:`depsim.plots`);
+  (:mod:`depsim.plots`), and ``morphology.png`` when cases are phase-field runs
+  (:mod:`depsim.plots_phase_field`);
 * ``compare.log`` -- which cases were run or reused and where the table and figures are.
 
 Failures: a case whose solver gives up (:class:`~depsim.errors.SolverFailure`) does not stop the
@@ -176,7 +177,7 @@ def compare_cases(
 
 def _write_outputs(out: Path, rows: list[dict], logger) -> list[Path]:
     """comparison.csv, the figures and comparison.md (rank 0)."""
-    from depsim import plots
+    from depsim import plots, plots_phase_field
 
     metric_cols = metric_columns(rows)
     columns = ["name", "description", "status", "t_end", *metric_cols, "message"]
@@ -184,11 +185,14 @@ def _write_outputs(out: Path, rows: list[dict], logger) -> list[Path]:
 
     entries = [plots.CaseOutput(r["name"], Path(r["output_dir"]), r["status"]) for r in rows]
     figures: list[Path] = []
-    for fn, name in (
+    drawings = [
         (plots.interface_profiles, "interface_profiles.png"),
         (plots.field_maps, "field_maps.png"),
         (plots.nonuniformity_vs_time, "nonuniformity_vs_time.png"),
-    ):
+    ]
+    if any(plots_phase_field.is_phase_field_run(e.folder) for e in entries):
+        drawings.append((plots_phase_field.morphology_series, "morphology.png"))
+    for fn, name in drawings:
         try:
             figures.append(fn(entries, out / name))
         except Exception as exc:  # noqa: BLE001 - a figure must not lose the table
@@ -239,6 +243,8 @@ def _markdown(rows: list[dict], metric_cols: list[str], figures: list[Path]) -> 
             "and i_n along the Li (each panel its own colour scale)",
             "nonuniformity_vs_time.png": "i_max / i_mean and the coefficient of variation of the "
             "current density against time",
+            "morphology.png": "phase-field runs: the Li surface (xi = 1/2) at several times, and "
+            "tip height and roughness against time",
         }
         for f in figures:
             name = Path(f).name

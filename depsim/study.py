@@ -47,11 +47,22 @@ METRICS: tuple[tuple[str, str, str, float, str], ...] = (
     ("mass_balance_error", "mass balance error", "-", 1.0, ".2e"),
     ("deposit_thickness_max", "max deposit thickness", "um", 1e6, ".4g"),
     ("deposit_thickness_min", "min deposit thickness", "um", 1e6, ".4g"),
+    ("deposit_thickness", "mean deposit thickness (phase field)", "um", 1e6, ".4g"),
+    ("tip_height", "tip height (phase field)", "um", 1e6, ".4g"),
+    ("roughness", "surface roughness RMS (phase field)", "um", 1e6, ".4g"),
+    ("current_cv", "CV of the plating current (phase field)", "-", 1.0, ".4g"),
     ("separator_transference_number", "separator t+ (as simulated)", "-", 1.0, ".4f"),
     ("separator_conductivity", "separator conductivity (as simulated)", "mS/cm", 10.0, ".4g"),
 )
 #: Columns that appear only when at least one case has a value for them.
-OPTIONAL = ("separator_transference_number", "separator_conductivity")
+OPTIONAL = (
+    "deposit_thickness",
+    "tip_height",
+    "roughness",
+    "current_cv",
+    "separator_transference_number",
+    "separator_conductivity",
+)
 #: All metric columns of comparison.csv / sweep.csv (SI units).
 METRIC_COLUMNS = tuple(m[0] for m in METRICS)
 
@@ -121,8 +132,8 @@ def run_or_reuse(
 
 
 def metric_columns(rows: Sequence[dict]) -> list[str]:
-    """The metric columns present in a table: all of :data:`METRICS`, the optional separator
-    ones only when some row has a value."""
+    """The metric columns present in a table: all of :data:`METRICS`, the optional (separator
+    and phase-field) ones only when some row has a value."""
     return [
         k for k in METRIC_COLUMNS if k not in OPTIONAL or any(r.get(k) is not None for r in rows)
     ]
