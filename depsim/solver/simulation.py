@@ -107,6 +107,21 @@ class Simulation:
             eta_hat = -math.copysign(2.0 * kinetics.EXP_CAP, i_hat)
         return -eta_hat * pb.scales.thermal_voltage
 
+    def _predict(self, dt: float) -> None:
+        """Start a phase-field step from the linear extrapolation of the last two states,
+        U = U_n + (dt / dt_prev)(U_n - U_(n-1)) (and the cell potential alike), not from U_n: the
+        diffuse surface moves steadily, and the extrapolation starts Newton about 10x closer
+        to the step's solution (benchmarks/README.md, "Phase field"). Other problems start
+        from U_n."""
+        pb = self.problem
+        if getattr(pb, "phase", None) is None or not self.dt_prev or self.step == 0:
+            return
+        r = dt / self.dt_prev
+        U, U_n, U_nm1 = pb.U.x.array, pb.U_n.x.array, pb.U_nm1.x.array
+        U[:] = U_n + r * (U_n - U_nm1)
+        V_n, V_nm1 = float(pb.V_hat_n.value), float(pb.V_hat_nm1.value)
+        pb.V_hat.value = V_n + r * (V_n - V_nm1)
+
     def _solve(self) -> NewtonReport:
         """One Newton solve. Its kind follows from the problem's state
         (:meth:`BorderedNewton.solve_kind`): "one-shot" for the initial state (``init`` = 1)
@@ -250,6 +265,7 @@ class Simulation:
             V_prev = pb.cell_potential
             try:
                 pb.set_bdf(dt, self.dt_prev)
+                self._predict(dt)
                 report = self._solve()
                 change = self._ln_c_change()
                 if ss.too_large(change):
