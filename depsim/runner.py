@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from depsim.case.phase_field import resolve_noise_seed
-from depsim.errors import CaseError, OutputFailure, SolverFailure
+from depsim.errors import OutputFailure, SolverFailure
 from depsim.output.exports import RunOutputs, step_scalars
 from depsim.run_summary import deposition_summary as _deposition
 from depsim.run_summary import dofs, failure_record, json_default, separator_summary
@@ -73,29 +73,16 @@ class Run:
         else:  # a restart continues in the stopped run's own folder
             self.out_dir = self.restart_dir or Path(case.output.dir)
         self.deposition = case.ale_growth  # a moving mesh (the phase field needs none)
-        self._check_restart()
+        if self.restart_dir is not None:
+            from depsim.deposition.restart import check_restart_folder
+
+            check_restart_folder(self.restart_dir, self.deposition)
         self.status, self.message = "finished", ""
         self.stage = "build"  # where the run is: build, initial, steady, step, output, done
         self.failure: SolverFailure | OutputFailure | None = None
         self.time_loop = None  # wall time of the time loop [s] (transient runs)
         self.controller = None
         self.outputs = None
-
-    def _check_restart(self) -> None:
-        folder = self.restart_dir
-        if folder is None:
-            return
-        if not (folder / "checkpoint" / "state.json").exists():
-            allowed = "a run folder with checkpoint/state.json"
-            raise CaseError("--restart", "no checkpoint found", str(folder), allowed)
-        if self.deposition and not (folder / "checkpoint" / "deposition.json").exists():
-            raise CaseError(
-                "--restart",
-                "the checkpoint has no moving-surface data (was it written by a run with "
-                "electrode.deposition = false?)",
-                str(folder),
-                "a checkpoint of a deposition run",
-            )
 
     # --- 1. build (nothing written yet) --------------------------------------------------------
     def build(self) -> None:

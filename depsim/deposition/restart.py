@@ -29,7 +29,7 @@ from dolfinx.mesh import GhostMode
 
 from depsim.solver.checkpoint import coordinate_keys
 
-__all__ = ["load_deposition_state", "read_mesh", "save_deposition_state"]
+__all__ = ["check_restart_folder", "load_deposition_state", "read_mesh", "save_deposition_state"]
 
 _STATE = "deposition.json"
 
@@ -190,3 +190,21 @@ def load_deposition_state(folder: Path, controller) -> None:
         controller.profiles = [
             (t, np.asarray(xs), np.asarray(ys)) for t, xs, ys in state["profiles"]
         ]
+
+
+def check_restart_folder(folder: Path, deposition: bool) -> None:
+    """CaseError (key ``--restart``) unless ``folder`` holds a checkpoint, with the moving
+    surface's data when the run to continue moves the mesh (``deposition``)."""
+    from depsim.errors import CaseError
+
+    if not (folder / "checkpoint" / "state.json").exists():
+        allowed = "a run folder with checkpoint/state.json"
+        raise CaseError("--restart", "no checkpoint found", str(folder), allowed)
+    if deposition and not (folder / "checkpoint" / "deposition.json").exists():
+        raise CaseError(
+            "--restart",
+            "the checkpoint has no moving-surface data (was it written by a run with "
+            "electrode.deposition = false?)",
+            str(folder),
+            "a checkpoint of a deposition run",
+        )
