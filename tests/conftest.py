@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -81,22 +82,52 @@ def _one_mpi_job_at_a_time(ranks: int):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def run_script(script: Path, *args: str, ranks: int = 1, timeout: int = 600) -> dict:
-    """Run ``script`` (prints ``RESULT {json}`` on rank 0) with ``ranks`` MPI processes."""
+def _log_call(kind: str, args: list[str], ranks: int, seconds: float) -> None:
+    """Append one line per subprocess to $DEPSIM_TEST_CALLS (if set): what ran, how long."""
+    log = os.environ.get("DEPSIM_TEST_CALLS")
+    if log:
+        line = {"kind": kind, "args": args, "ranks": ranks, "s": round(seconds, 2)}
+        line["test"] = os.environ.get("PYTEST_CURRENT_TEST", "")
+        with open(log, "a") as fh:
+            fh.write(json.dumps(line) + "\n")
+
+
+#: results of the scripts run with ``reuse=True`` in this test process, by (script, args, ranks)
+_RESULTS: dict[tuple, str] = {}
+
+
+def run_script(
+    script: Path, *args: str, ranks: int = 1, timeout: int = 600, reuse: bool = False
+) -> dict:
+    """Run ``script`` (prints ``RESULT {json}`` on rank 0) with ``ranks`` MPI processes.
+
+    ``reuse``: a study run before in this process with the same arguments and ranks returns
+    that run's result (a fresh copy) instead of running again: the serial reference of a
+    ``mpirun -n 2`` comparison is often the run of another test of the same file (the files
+    go to one pytest-xdist worker each). Only for deterministic studies; a test that checks
+    reproducibility must not reuse."""
+    key = (str(script), args, ranks)
+    if reuse and key in _RESULTS:
+        return json.loads(_RESULTS[key])
     if ranks > 1:
         if MPIRUN is None:
             pytest.skip("mpirun not available")
         cmd = [MPIRUN, "-n", str(ranks), PYTHON, str(script), *args]
     else:
         cmd = [PYTHON, str(script), *args]
+    t0 = time.perf_counter()
     with _one_mpi_job_at_a_time(ranks):
         proc = subprocess.run(
             cmd, capture_output=True, text=True, timeout=timeout, env=_env(), cwd=ROOT
         )
+    _log_call("script", [str(script), *args], ranks, time.perf_counter() - t0)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert len(lines) == 1, proc.stdout[-3000:]
-    return json.loads(lines[0][len("RESULT ") :])
+    text = lines[0][len("RESULT ") :]
+    if reuse:
+        _RESULTS[key] = text
+    return json.loads(text)
 
 
 def run_cli(*args: str, ranks: int = 1, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -106,10 +137,13 @@ def run_cli(*args: str, ranks: int = 1, timeout: int = 600) -> subprocess.Comple
         if MPIRUN is None:
             pytest.skip("mpirun not available")
         base = [MPIRUN, "-n", str(ranks), *base]
+    t0 = time.perf_counter()
     with _one_mpi_job_at_a_time(ranks):
-        return subprocess.run(
+        proc = subprocess.run(
             base, capture_output=True, text=True, timeout=timeout, env=_env(), cwd=ROOT
         )
+    _log_call("cli", list(args), ranks, time.perf_counter() - t0)
+    return proc
 
 
 def assert_close_dicts(a: dict, b: dict, rtol: float = 1e-8, atol: float = 1e-12, keys=None):

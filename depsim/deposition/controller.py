@@ -174,8 +174,9 @@ class DepositionController:
         th[nodes] = old.growth.thickness
         prof = electrode_surface(pb.mesh, self.bundle.facet_tags, tag, values={"th": th})
         new_pb = self.make_problem(new_bundle)
+        shared: dict = {}  # one point search for the three states
         for src, dst in ((pb.U, new_pb.U), (pb.U_n, new_pb.U_n), (pb.U_nm1, new_pb.U_nm1)):
-            transfer(src, dst)
+            transfer(src, dst, cache=shared)
         new_pb.cell_potential = pb.cell_potential
         new_pb.potential_history = pb.potential_history
         new_pb.i_app_hat.value = float(pb.i_app_hat.value)

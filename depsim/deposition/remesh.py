@@ -128,15 +128,28 @@ def _all_cells(mesh) -> np.ndarray:
     return np.arange(imap.size_local + imap.num_ghosts, dtype=np.int32)
 
 
-def _transfer_simple(u_from: fem.Function, u_to: fem.Function, padding: float) -> None:
+def _transfer_simple(
+    u_from: fem.Function, u_to: fem.Function, padding: float, cache: dict | None
+) -> None:
     V_to, V_from = u_to.function_space, u_from.function_space
     cells = _all_cells(V_to.mesh)
-    data = fem.create_interpolation_data(V_to, V_from, cells, padding=padding)
+    # the point-ownership data depend only on the meshes, V_to's element and the padding
+    key = (id(V_to.mesh), id(V_from.mesh), V_to.element.signature, padding)
+    data = None if cache is None else cache.get(key)
+    if data is None:
+        data = fem.create_interpolation_data(V_to, V_from, cells, padding=padding)
+        if cache is not None:
+            cache[key] = data
     u_to.interpolate_nonmatching(u_from, cells, data)
     u_to.x.scatter_forward()
 
 
-def transfer(u_from: fem.Function, u_to: fem.Function, padding: float | None = None) -> None:
+def transfer(
+    u_from: fem.Function,
+    u_to: fem.Function,
+    padding: float | None = None,
+    cache: dict | None = None,
+) -> None:
     """Interpolate ``u_from`` (old mesh) into ``u_to`` (new mesh), collective.
 
     Scalar and blocked (vector) spaces are interpolated directly; mixed spaces (the solver's
@@ -145,6 +158,9 @@ def transfer(u_from: fem.Function, u_to: fem.Function, padding: float | None = N
     Args:
         padding: distance [m] within which a point outside the old mesh is still assigned to
             its nearest old cell (default: 0.5 x the smallest cell size of the old mesh).
+        cache: a dict kept by the caller across the transfers between the same two meshes:
+            the point search (the dear part) is then done once per element of the new mesh,
+            not once per field. Only for meshes that stay alive (and unmoved) while it is.
     """
     if padding is None:
         m = u_from.function_space.mesh
@@ -155,13 +171,14 @@ def transfer(u_from: fem.Function, u_to: fem.Function, padding: float | None = N
     V_to, V_from = u_to.function_space, u_from.function_space
     mixed = V_to.num_sub_spaces > 0 and V_to.dofmap.index_map_bs == 1
     if not mixed:
-        _transfer_simple(u_from, u_to, padding)
+        _transfer_simple(u_from, u_to, padding, cache)
         return
+    cache = {} if cache is None else cache
     for i in range(V_to.num_sub_spaces):
         S_to, map_to = V_to.sub(i).collapse()
         S_from, map_from = V_from.sub(i).collapse()
         f_from, f_to = fem.Function(S_from), fem.Function(S_to)
         f_from.x.array[:] = u_from.x.array[map_from]
-        transfer(f_from, f_to, padding)
+        transfer(f_from, f_to, padding, cache)
         u_to.x.array[map_to] = f_to.x.array
     u_to.x.scatter_forward()

@@ -22,7 +22,7 @@ V_T = GAS_CONSTANT * 298.15 / FARADAY
 
 
 def study(study_name: str, ranks: int = 1, **kwargs) -> dict:
-    return run_script(STUDIES, study_name, json.dumps(kwargs), ranks=ranks)
+    return run_script(STUDIES, study_name, json.dumps(kwargs), ranks=ranks, reuse=True)
 
 
 def test_dilute_limit_is_the_dilute_model():

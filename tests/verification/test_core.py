@@ -18,7 +18,7 @@ STUDIES = HERE / "studies.py"
 
 
 def study(name: str, ranks: int = 1, **kwargs) -> dict:
-    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks)
+    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks, reuse=True)
 
 
 # (a) 1D steady profile ------------------------------------------------------------------------

@@ -19,7 +19,7 @@ STUDIES = HERE / "deposition_studies.py"
 
 
 def study(name: str, ranks: int = 1, **kwargs) -> dict:
-    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks)
+    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks, reuse=True)
 
 
 # --- Faraday: deposited volume = V_m int I dt / F ---------------------------------------------

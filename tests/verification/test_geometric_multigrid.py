@@ -31,7 +31,7 @@ COMPARED = ("i_mean", "i_max", "i_min", "tip_to_valley", "c_surface_min", "cell_
 
 
 def study(name: str, ranks: int = 1, **kwargs) -> dict:
-    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks)
+    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks, reuse=True)
 
 
 @pytest.mark.parametrize("dim", [2, 3])

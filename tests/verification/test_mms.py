@@ -17,7 +17,7 @@ MMS = Path(__file__).parent / "mms.py"
 
 
 def mms(kind: str, ranks: int = 1, **kwargs) -> dict:
-    return run_script(MMS, kind, json.dumps(kwargs), ranks=ranks)
+    return run_script(MMS, kind, json.dumps(kwargs), ranks=ranks, reuse=True)
 
 
 def _orders(values, ratio=2.0):

@@ -22,7 +22,7 @@ EXAMPLE = ROOT / "cases" / "examples" / "phase_field_sine.toml"
 
 
 def study(name: str, ranks: int = 1, **kwargs) -> dict:
-    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks)
+    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks, reuse=True)
 
 
 # --- equilibrium -----------------------------------------------------------------------------

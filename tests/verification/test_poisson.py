@@ -16,7 +16,7 @@ STUDIES = Path(__file__).with_name("poisson_studies.py")
 
 
 def study(name: str, ranks: int = 1, **kwargs) -> dict:
-    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks)
+    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks, reuse=True)
 
 
 def assert_same(serial: dict, parallel: dict) -> None:

@@ -20,7 +20,7 @@ STUDIES = HERE / "separator_studies.py"
 
 
 def study(name: str, ranks: int = 1, **kwargs) -> dict:
-    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks)
+    return run_script(STUDIES, name, json.dumps(kwargs), ranks=ranks, reuse=True)
 
 
 def compare_serial_parallel(name: str, **kwargs) -> None:

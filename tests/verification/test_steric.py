@@ -17,7 +17,7 @@ POISSON = Path(__file__).with_name("poisson_studies.py")
 
 
 def study(name: str, ranks: int = 1, script: Path = STUDIES, **kwargs) -> dict:
-    return run_script(script, name, json.dumps(kwargs), ranks=ranks)
+    return run_script(script, name, json.dumps(kwargs), ranks=ranks, reuse=True)
 
 
 def test_closed_form_limits():
