@@ -187,15 +187,23 @@ def _cmd_sweep(args) -> int:
 
 def _cmd_measure(args) -> int:
     from depsim.lab import measure, parse_what
-    from depsim.lab.measure import check_elements
+    from depsim.lab.measure import check_elements, check_sand_steps
     from depsim.lab.protocol import protocol_from_options
 
     what = parse_what(args.what)  # refused before the case is even loaded
     check_elements(args.elements)
+    check_sand_steps(args.sand_steps)
     protocol = protocol_from_options(args)
     case = _load(args.case, _overrides(args.overrides))
     out = Path(args.out) if args.out else Path(case.output.dir) / "lab"
-    result = measure(case, what=what, out_dir=out, elements=args.elements, protocol=protocol)
+    result = measure(
+        case,
+        what=what,
+        out_dir=out,
+        elements=args.elements,
+        sand_steps=args.sand_steps,
+        protocol=protocol,
+    )
     from depsim.lab.assessment import summary_table
 
     _out(summary_table(result.measurements))

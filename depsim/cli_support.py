@@ -163,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="I",
         help="Sand plating current, e.g. '5 mA/cm^2' (default: the case's, or 4 x i_lim)",
     )
+    g.add_argument(
+        "--sand-steps",
+        metavar="N",
+        type=int,
+        default=1000,
+        help="time steps per expected Sand time (>= 20; default 1000)",
+    )
     _add_set(p)
 
     sub.add_parser("info", help="versions, MPI size and available linear solvers")

@@ -54,6 +54,14 @@ def check_elements(elements) -> None:
         raise CaseError("--elements", "elements across the cell", elements, "an integer >= 8")
 
 
+def check_sand_steps(steps) -> None:
+    """CaseError unless ``steps`` (``--sand-steps``) is an integer >= 20."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 20:
+        raise CaseError(
+            "--sand-steps", "time steps per expected Sand time", steps, "an integer >= 20"
+        )
+
+
 def measure(
     case,
     what: str | Sequence[str] | None = None,
@@ -133,7 +141,7 @@ def _run(case, material, names, comm, n, sand_steps, protocol) -> tuple[dict, di
     from depsim.physics.polarisation import richardson_zero_step
 
     out: dict = {"inputs": _inputs(case, material), "ignored": list(material.ignored)}
-    out["protocol"] = protocol.as_dict()
+    out["protocol"] = {**protocol.as_dict(), "sand_steps": sand_steps}
     curves: dict = {}
     li = None
     try:

@@ -32,7 +32,8 @@ def case_file(tmp_path_factory):
 
 def test_measure_writes_its_folder(case_file, tmp_path):
     out = tmp_path / "lab"
-    proc = run_cli("measure", str(case_file), "--out", str(out), "--elements", "16")
+    proc = run_cli("measure", str(case_file), "--out", str(out), "--elements", "16",
+                   "--sand-steps", "100")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()  # the summary table, then the folder
     assert lines[0].split()[:4] == ["quantity", "measured", "input", "ratio"]
@@ -52,6 +53,7 @@ def test_measure_writes_its_folder(case_file, tmp_path):
         assert m["bruce_vincent"][key] > 0.0
     tafel = m["tafel"]
     assert len(tafel["window"]) == 2 and len(tafel["points"]) == 2
+    assert m["protocol"]["sand_steps"] == 100
     assert any(tafel[k] is not None and tafel[k] > 0.0 for k in ("slope_anodic", "slope_cathodic"))
     assert m["inputs"]["double_layer_capacitance_assumed"] is True  # the case gives none
     assert abs(m["conductivity"] - 0.1) < 1e-3 * 0.1  # the bulk intercept, even on 16 elements
@@ -79,6 +81,7 @@ def test_measure_writes_its_folder(case_file, tmp_path):
         (("--bv-step", "10 mA"), "--bv-step"),
         (("--eis-points-per-decade", "2"), "--eis-points-per-decade"),
         (("--sand-current", "1 A/m^2"), "--sand-current"),  # below the limiting current
+        (("--sand-steps", "10"), "--sand-steps"),
     ],
 )
 def test_bad_input_exit_2_nothing_written(case_file, tmp_path, args, key):
