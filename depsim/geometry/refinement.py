@@ -103,11 +103,16 @@ def _facet_tags(coarse, coarse_tags, fine, parents: np.ndarray):
     tag_of = np.zeros(n_cf.size_local + n_cf.num_ghosts, dtype=np.int32)
     tag_of[coarse_tags.indices] = coarse_tags.values
     n_own = fine.topology.index_map(tdim).size_local
-    cells = np.arange(n_own, dtype=np.int32)
+    # only fine cells whose parent has a tagged facet can have one (the boundary layer of
+    # cells): the geometric search below is then proportional to the tagged surface, not to
+    # the mesh (at 3.5M tetrahedra the whole mesh would take several GB)
+    c_facets = coarse.topology.connectivity(tdim, fdim).array.reshape(-1, tdim + 1)
+    cells = np.flatnonzero((tag_of[c_facets[parents[:n_own]]] != 0).any(axis=1))
+    cells = cells.astype(np.int32)
     # the parent's vertices and facets (local facet k of a simplex is opposite vertex k)
-    pc = parents
+    pc = parents[cells]
     p_geom = entities_to_geometry(coarse, tdim, pc)  # (n, d+1) geometry nodes
-    p_facets = coarse.topology.connectivity(tdim, fdim).array.reshape(-1, tdim + 1)[pc]
+    p_facets = c_facets[pc]
     # which parent vertex each parent facet omits
     f_geom = entities_to_geometry(coarse, fdim, p_facets.ravel()).reshape(len(pc), tdim + 1, -1)
     omits = np.argmin(
