@@ -38,8 +38,12 @@ class NewtonAssembly:
         fem_petsc.set_bc(self.F, pb.bcs, x0=self.x, alpha=-1.0)
 
     def _x_from_U(self) -> None:
-        n = self.problem.W.dofmap.index_map.size_local * self.problem.W.dofmap.index_map_bs
-        self.x.array[:] = self.problem.U.x.array[:n]
+        """``self.x`` = U, ghost entries included: the lifting reads x0 at the ghost dofs of
+        the rank's cells (with the owned values only, a Dirichlet dof owned by the neighbour
+        rank entered the lifting with a stale value, whenever U differed from its boundary
+        value there)."""
+        with self.x.localForm() as loc:
+            loc.array[:] = self.problem.U.x.array
 
     def _constraint_value(self) -> float:
         """G(U, V): the constraint's residual (dimensionless current), on every rank."""
