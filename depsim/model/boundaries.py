@@ -38,7 +38,12 @@ class Reservoir:
         import dolfinx.fem.petsc as fem_petsc
         from petsc4py import PETSc
 
-        vec = fem_petsc.assemble_vector(residual)
+        from depsim.model import chunks
+
+        vec = fem_petsc.create_vector(residual.function_spaces[0])
+        with vec.localForm() as loc:
+            loc.set(0.0)
+        chunks.assemble_vector(vec, residual)  # in cell blocks on large meshes
         vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         arr = vec.array_r
         local = 0.0

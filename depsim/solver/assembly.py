@@ -12,28 +12,34 @@ import dolfinx.fem.petsc as fem_petsc
 from mpi4py import MPI
 from petsc4py import PETSc
 
+from depsim.model import chunks
+
 __all__ = ["NewtonAssembly", "fem_petsc_assemble_matrix"]
 
 
 def fem_petsc_assemble_matrix(A: PETSc.Mat, form, bcs) -> None:
-    """Zero and assemble the matrix ``A`` of the bilinear ``form`` with Dirichlet ``bcs``."""
-    A.zeroEntries()
-    fem_petsc.assemble_matrix(A, form, bcs=bcs)
-    A.assemble()
+    """Zero and assemble the matrix ``A`` of the bilinear ``form`` with Dirichlet ``bcs``, in
+    cell blocks where the form is large (:mod:`depsim.model.chunks`)."""
+    chunks.assemble_matrix(A, form, bcs)
 
 
 class NewtonAssembly:
     """Mixin of :class:`~depsim.solver.newton.BorderedNewton`: needs ``problem``, ``F``, ``x``
-    and, with a constraint, ``r`` and ``b``."""
+    and, with a constraint, ``r`` and ``b``.
+
+    The residual and the Jacobian are assembled in cell blocks where their packed coefficients
+    would exceed :data:`~depsim.model.chunks.CHUNK_BYTES` (large 3D meshes;
+    :mod:`depsim.model.chunks`), else whole.
+    """
 
     def _assemble_F(self) -> None:
         """F(U) into ``self.F``, Dirichlet rows F = U - U_D (x0 = U, alpha = -1)."""
         pb = self.problem
         with self.F.localForm() as loc:
             loc.set(0.0)
-        fem_petsc.assemble_vector(self.F, pb.residual)
+        chunks.assemble_vector(self.F, pb.residual)
         self._x_from_U()
-        fem_petsc.apply_lifting(self.F, [pb.jacobian], bcs=[pb.bcs], x0=[self.x], alpha=-1.0)
+        chunks.apply_lifting(self.F, pb.jacobian, pb.bcs, self.x, alpha=-1.0)
         self.F.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         fem_petsc.set_bc(self.F, pb.bcs, x0=self.x, alpha=-1.0)
 

@@ -28,6 +28,8 @@ import numpy as np
 import ufl
 from petsc4py import PETSc
 
+from depsim.model import chunks
+
 FIELDS = ("c_cation", "c_anion", "phi", "eta", "current", "E")
 
 
@@ -102,7 +104,7 @@ class OutputFields:
         for f, form in self._projections:
             with self._work.localForm() as loc:
                 loc.set(0.0)
-            fem_petsc.assemble_vector(self._work, form)
+            chunks.assemble_vector(self._work, form)  # in cell blocks on large meshes
             self._work.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
             self._work.pointwiseDivide(self._work, self._lumped)
             n = self._work.getLocalSize()
