@@ -29,8 +29,7 @@ import dolfinx.fem.petsc as fem_petsc  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
 from depsim.model import chunks  # noqa: E402
-from depsim.solver.parameters import ModelParameters  # noqa: E402
-from depsim.solver.problem import ElectroneutralProblem  # noqa: E402
+from depsim.solver.build import build_problem  # noqa: E402
 from depsim.solver.simulation import Simulation  # noqa: E402
 from depsim.solver.stepsize import Stepsize  # noqa: E402
 
@@ -82,22 +81,8 @@ def main() -> None:
 
     rows: list = []
     bundle = phase(rows, "mesh (gmsh, refinement, tags)", lambda: build_mesh(case, COMM))
-    params = ModelParameters.from_case(
-        case, mesh_has_separator=bundle.cell_counts.get("separator", 0) > 0
-    )
-    pb = phase(
-        rows,
-        "problem (spaces, forms)",
-        lambda: ElectroneutralProblem(
-            bundle.mesh,
-            bundle.facet_tags,
-            params,
-            markers=bundle.markers,
-            projected_area=bundle.projected_area,
-            cell_tags=bundle.cell_tags,
-        ),
-    )
-    pb.mesh_hierarchy = tuple(bundle.hierarchy)
+    # the scenario's problem on that mesh, as a run builds it (build_problem's mesh step skipped)
+    _, _, pb = phase(rows, "problem (spaces, forms)", lambda: build_problem(case, COMM, bundle))
     newton = phase(
         rows,
         "Newton solver (Jacobian sparsity)",

@@ -56,12 +56,9 @@ def packed_bytes(form: fem.Form) -> int:
     cpp = form._cpp_object
     if fem.IntegralType.cell not in cpp.integral_types:
         return 0
-    n = sum(len(cpp.domains(fem.IntegralType.cell, i)) for i in range(_n(cpp, "cell")))
+    cell = fem.IntegralType.cell
+    n = sum(len(cpp.domains(cell, i)) for i in range(cpp.num_integrals(cell, 0)))
     return n * _cstride(form) * np.dtype(form.dtype).itemsize
-
-
-def _n(cpp, name: str) -> int:
-    return cpp.num_integrals(getattr(fem.IntegralType, name), 0)
 
 
 def chunk_forms(form: fem.Form, max_bytes: int | None = None) -> list[fem.Form]:
