@@ -75,12 +75,15 @@ class ClosedCell:
         t = np.atleast_1d(np.asarray(t, dtype=float))
         L, D = float(self.thickness), float(self.salt_diffusivity)
         g = (1.0 - self.t_plus) * current / (FARADAY * D)
+        decay = math.pi**2 * D / (self.porosity * L**2)  # rate of mode n: n^2 decay
+        positive = t[t > 0.0]
+        if positive.size:  # modes with rate * t_min > 60 add < e^-60 of mode 1: left out
+            terms = min(terms, int(math.sqrt(60.0 / (decay * positive.min())) / 2.0) + 2)
         n = 2.0 * np.arange(terms) + 1.0
         coef = 4.0 * g * L / (n * math.pi) ** 2
-        rate = (n * math.pi) ** 2 * D / (self.porosity * L**2)
-        series = np.exp(-np.outer(t, rate)) @ coef
-        tail = 0.5 * g * L - coef.sum()  # sum over n > terms at t = 0
-        series = series + tail * (t == 0.0)
+        series = np.exp(-np.outer(t, n * n * decay)) @ coef
+        # at t = 0 the whole series sums to g L / 2 (c(0, 0) = c0 exactly)
+        series = np.where(t == 0.0, 0.5 * g * L, series)
         return self.c0 - 0.5 * g * L + series
 
     def sand_time(self, current: float) -> float | None:
