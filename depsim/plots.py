@@ -346,5 +346,6 @@ def nonuniformity_vs_time(cases: Sequence[CaseOutput], path: Path) -> Path:
             ax.set_xlabel("time t [s]")
             ax.grid(True, alpha=0.3)
             ax.ticklabel_format(axis="y", useOffset=False)
-        ax_cv.legend(fontsize=8, loc="best")
+        if ax_cv.get_legend_handles_labels()[0]:  # (phase-field runs have no labelled curves)
+            ax_cv.legend(fontsize=8, loc="best")
     return save_figure(fig, path)
