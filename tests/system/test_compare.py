@@ -214,7 +214,7 @@ def test_mpi_compare_runs_moving_surface_cases_in_turn(tmp_path):
         "compare",
         *map(str, cases),
         "--set",
-        "time.end=2 s",
+        "time.end=0.5 s",
         "--out",
         str(out),
         ranks=2,

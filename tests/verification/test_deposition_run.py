@@ -380,6 +380,8 @@ def test_deposition_3d_run(run_3d):
 
 
 @pytest.mark.mpi
+@pytest.mark.slow  # 3D runs on 2 ranks stay in the default suite: test_interface_3d (a run),
+# test_deposition_parallel (3D remeshing)
 def test_deposition_3d_run_parallel(run_3d, tmp_path):
     case, _, m1 = run_3d
     m2 = run(case, tmp_path / "out2", ranks=2)
