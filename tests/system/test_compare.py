@@ -215,6 +215,10 @@ def test_mpi_compare_runs_moving_surface_cases_in_turn(tmp_path):
         *map(str, cases),
         "--set",
         "time.end=0.5 s",
+        "--set",  # a coarse mesh: the regression is in the order of the frees, not the mesh
+        "geometry.mesh.size=2 um",
+        "--set",
+        "geometry.mesh.electrode_size=0.5 um",
         "--out",
         str(out),
         ranks=2,
