@@ -93,9 +93,15 @@ class LinearResponse:
         Mn = self.M.copy()
         Mn.scale(-w)
         nest = PETSc.Mat().createNest([[self.J, Mn], [Mw, self.J]], comm=self.problem.comm)
-        A = nest.convert("aij")
-        rhs = A.createVecRight()
-        x = A.createVecRight()
+        # one AIJ matrix refilled for every frequency: the same nonzero pattern, so the LU's
+        # symbolic analysis is done once
+        A = getattr(self, "_A", None)
+        if A is None:
+            A = self._A = nest.convert("aij")
+            self._rhs, self._x = A.createVecRight(), A.createVecRight()
+        else:
+            nest.convert("aij", out=A)
+        rhs, x = self._rhs, self._x
         n = self.n
         rhs.array[:n] = -self.b
         rhs.array[n:] = -w * self.bM
@@ -106,7 +112,7 @@ class LinearResponse:
         xr, xi = x.array_r[:n].copy(), x.array_r[n:].copy()
         g_re = self._dot(self.r, xr) - w * self._dot(self.rM, xi) + self.d
         g_im = self._dot(self.r, xi) + w * self._dot(self.rM, xr) + w * self.dM
-        for obj in (Mw, Mn, nest, A, rhs, x):
+        for obj in (Mw, Mn, nest):
             obj.destroy()
         return complex(g_re, g_im)
 
@@ -117,8 +123,14 @@ class LinearResponse:
         return -self._ohm / Y
 
     def destroy(self) -> None:
-        for obj in (self.ksp, self.J, self.M):
-            obj.destroy()
+        for obj in (
+            self.ksp,
+            self.J,
+            self.M,
+            *(getattr(self, a, None) for a in ("_A", "_rhs", "_x")),
+        ):
+            if obj is not None:
+                obj.destroy()
 
 
 __all__ = ["LinearResponse"]
