@@ -32,6 +32,8 @@ class RunOutputs:
             from depsim.output.phase_field import PhaseFieldSurface
 
             self.phase_surface = PhaseFieldSurface(problem, case.phase_field.li_thickness)
+            if not append and comm.rank == 0:  # a new run into a used folder starts it anew
+                (out_dir / "surface.csv").unlink(missing_ok=True)
             funcs = self.phase_surface.functions
             written.update(xi=funcs["xi"], plating_current=funcs["i_n"])
         self.writer = FieldWriter(

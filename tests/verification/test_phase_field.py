@@ -130,6 +130,10 @@ def test_case_run_outputs(tmp_path):
     assert grown == pytest.approx(faraday, rel=1e-4)
     assert m["tip_height"] > 0.1e-6  # the crest (amplitude 0.1 um) grew
     assert 0.0 < m["current_cv"] < 1.0
+    # a second run into the same folder replaces surface.csv (it appended to it before)
+    _run(out)
+    again = np.loadtxt(out / "surface.csv", delimiter=",", skiprows=1)
+    assert again.shape == rows.shape
 
 
 NOISY = (
@@ -267,7 +271,12 @@ def test_3d_cell_two_ranks(tmp_path):
     its Li volume grows by Faraday's thickness."""
     case = ROOT / "cases" / "examples" / "phase_field_3d.toml"
     out = tmp_path / "pf3d"
-    settings = ("geometry.width=0.5 um", "geometry.depth=0.5 um", "time.end=0.5 s")
+    settings = (
+        "geometry.width=0.5 um",
+        "geometry.depth=0.5 um",
+        "geometry.mesh.electrode_size=0.066 um",  # the width of 3 elements: the coarsest allowed
+        "time.end=0.5 s",
+    )
     args = [a for s in settings for a in ("--set", s)]
     fixed = ("--set", "time.adaptive=false", "--set", "time.dt=0.25 s")
     proc = run_cli("run", str(case), "--out", str(out), "--quiet", *args, *fixed, ranks=2)
