@@ -8,11 +8,16 @@ a process would be), and a call on more than one rank runs on this process's per
 compiled forms is started once, not ~300 times (``DEPSIM_TESTS_MPI_SERVER=0``: a fresh
 ``mpirun`` per call; ``DEPSIM_TESTS_SUBPROCESS=1``: a fresh process for every call). An MPI job
 of more than one rank holds a machine-wide lock while it runs, so at most one MPI job (two
-ranks) runs beside one serial test of the other worker: more would oversubscribe the two cores
-with MPICH's busy-polling ranks. A test is ``mpi`` (``pytest -m mpi`` selects them) when it
-says so (``@pytest.mark.mpi``) or when its source or a fixture's asks for more than one rank
-(``ranks=2``, ``ranks=ranks``, ``MPIRUN``, a parameter ``ranks`` > 1; see
-:func:`pytest_collection_modifyitems`).
+ranks) runs at a time: more would oversubscribe the two cores with MPICH's busy-polling ranks.
+It also holds the cores lock exclusively, which every serial script or CLI call holds shared:
+the other worker's next serial call waits until the MPI job is done, so the two ranks do not
+share the cores with a third process (an MPI job beside a busy process took 1.3-2.6x its
+quiet time on this VM; the suite 6 min 43 s against 6 min 52 s back to back;
+``DEPSIM_TESTS_EXCLUSIVE_MPI=0`` turns this off).
+
+A test is ``mpi`` (``pytest -m mpi`` selects them) when it says so (``@pytest.mark.mpi``) or
+when its source or a fixture's asks for more than one rank (``ranks=2``, ``ranks=ranks``,
+``MPIRUN``, a parameter ``ranks`` > 1; see :func:`pytest_collection_modifyitems`).
 """
 
 from __future__ import annotations
@@ -90,6 +95,27 @@ def _one_mpi_job_at_a_time(ranks: int):
     path = Path(tempfile.gettempdir()) / f"depsim-tests-mpi-{os.getuid()}.lock"
     with path.open("w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            with _cores(fcntl.LOCK_EX):
+                yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+#: the other worker's serial calls wait while an MPI job runs (module docstring)
+EXCLUSIVE_MPI = os.environ.get("DEPSIM_TESTS_EXCLUSIVE_MPI", "1") != "0"
+
+
+@contextlib.contextmanager
+def _cores(mode: int):
+    """The machine-wide cores lock in ``mode`` (``fcntl.LOCK_EX`` for an MPI job,
+    ``LOCK_SH`` for a serial call; module docstring), or nothing when turned off."""
+    if not EXCLUSIVE_MPI:
+        yield
+        return
+    path = Path(tempfile.gettempdir()) / f"depsim-tests-cores-{os.getuid()}.lock"
+    with path.open("w") as fh:
+        fcntl.flock(fh, mode)
         try:
             yield
         finally:
@@ -239,7 +265,8 @@ def run_script(
         cmd = [PYTHON, str(script), *args]
     t0, c0 = time.perf_counter(), _cpu_seconds()
     if ranks == 1 and not SUBPROCESS:
-        proc = run_script_here(script, args)
+        with _cores(fcntl.LOCK_SH):
+            proc = run_script_here(script, args)
     else:
         proc = _mpi_job("script", cmd, [str(script), *args], ranks, timeout)
     _log_call("script", [str(script), *args], ranks, time.perf_counter() - t0, _cpu_seconds() - c0)
@@ -260,7 +287,8 @@ def run_cli(
     (:class:`MPIServer`), unless ``fresh``: a process (or mpirun job) of its own."""
     if ranks == 1 and not (fresh or SUBPROCESS):
         t0, c0 = time.perf_counter(), _cpu_seconds()
-        proc = run_cli_here(args)
+        with _cores(fcntl.LOCK_SH):
+            proc = run_cli_here(args)
         _log_call("cli", list(args), ranks, time.perf_counter() - t0, _cpu_seconds() - c0)
         return proc
     base = [PYTHON, "-m", "depsim", *args]
