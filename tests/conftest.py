@@ -86,20 +86,27 @@ def pytest_collection_modifyitems(config, items):
 
 
 @contextlib.contextmanager
+def _machine_lock(name: str, mode: int):
+    """Hold the machine-wide lock file ``depsim-tests-NAME-UID.lock`` in ``mode``
+    (``fcntl.LOCK_EX`` or ``LOCK_SH``)."""
+    path = Path(tempfile.gettempdir()) / f"depsim-tests-{name}-{os.getuid()}.lock"
+    with path.open("w") as fh:
+        fcntl.flock(fh, mode)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
 def _one_mpi_job_at_a_time(ranks: int):
-    """Hold the machine-wide test MPI lock while a job of more than one rank runs (module
-    docstring)."""
+    """Hold the test MPI lock and the cores lock exclusively while a job of more than one rank
+    runs (module docstring)."""
     if ranks <= 1:
         yield
         return
-    path = Path(tempfile.gettempdir()) / f"depsim-tests-mpi-{os.getuid()}.lock"
-    with path.open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            with _cores(fcntl.LOCK_EX):
-                yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with _machine_lock("mpi", fcntl.LOCK_EX), _cores(fcntl.LOCK_EX):
+        yield
 
 
 #: the other worker's serial calls wait while an MPI job runs (module docstring)
@@ -108,18 +115,13 @@ EXCLUSIVE_MPI = os.environ.get("DEPSIM_TESTS_EXCLUSIVE_MPI", "1") != "0"
 
 @contextlib.contextmanager
 def _cores(mode: int):
-    """The machine-wide cores lock in ``mode`` (``fcntl.LOCK_EX`` for an MPI job,
-    ``LOCK_SH`` for a serial call; module docstring), or nothing when turned off."""
+    """The cores lock in ``mode`` (``fcntl.LOCK_EX`` for an MPI job, ``LOCK_SH`` for a serial
+    call; module docstring), or nothing when turned off."""
     if not EXCLUSIVE_MPI:
         yield
         return
-    path = Path(tempfile.gettempdir()) / f"depsim-tests-cores-{os.getuid()}.lock"
-    with path.open("w") as fh:
-        fcntl.flock(fh, mode)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with _machine_lock("cores", mode):
+        yield
 
 
 def _cpu_seconds() -> float:
