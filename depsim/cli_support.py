@@ -152,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("protocol settings (defaults: docs/virtual-lab.md §8)")
     g.add_argument("--bv-step", metavar="DV", help="Bruce-Vincent step (default '10 mV')")
     g.add_argument(
+        "--bv-steps",
+        metavar="N",
+        type=int,
+        help="Bruce-Vincent steps dV, dV/2, ... extrapolated to dV -> 0 (default 3; 1: dV alone)",
+    )
+    g.add_argument(
         "--tafel-window", metavar="LO,HI", help="Tafel fit window |eta|/V_T (default 5,10)"
     )
     g.add_argument("--tafel-step", metavar="S", type=float, help="sweep step in V_T (0.25)")

@@ -50,7 +50,11 @@ def assess(out: dict) -> None:
                 f"Bruce-Vincent t+ = {bv['transference_number']:.4g} at dV = "
                 f"{1e3 * bv['dV']:g} mV: R0/R_b = {ratio:.3g}, the formula subtracts I0 R0 = "
                 f"{bv['I0'] * bv['R0'] / bv['dV']:.3f} dV from dV, so {how}; report the dV -> 0 "
-                "extrapolation (recommended.transference_number)"
+                + (
+                    "extrapolation (recommended.transference_number)"
+                    if out.get("bruce_vincent_extrapolated")
+                    else "extrapolation (--bv-steps 3)"
+                )
             )
         extrapolated = out.get("bruce_vincent_extrapolated")
         recommended["transference_number"] = (

@@ -21,6 +21,40 @@ import math
 import numpy as np
 
 CIRCUIT = "R0-p(R1,C1)-Ws1"
+_PLOTS = "impedance.visualization"
+
+
+def _custom_circuit():
+    """impedance.py's ``CustomCircuit``, without loading its plotting helpers. Its circuits
+    module imports ``impedance.visualization`` (altair, pandas and pyplot: 0.8 s of each
+    ``depsim measure``) although a fit never plots; unless that module is loaded already, a
+    stand-in takes its place whose functions load the real module on their first call."""
+    import sys
+    import types
+
+    if _PLOTS not in sys.modules:
+        stand_in = types.ModuleType(_PLOTS, "loads impedance.visualization on first use")
+        for name in ("plot_altair", "plot_bode", "plot_nyquist", "plot_residuals"):
+            setattr(stand_in, name, _deferred(name))
+        sys.modules[_PLOTS] = stand_in
+    from impedance.models.circuits import CustomCircuit
+
+    return CustomCircuit
+
+
+def _deferred(name: str):
+    def call(*args, **kwargs):
+        import importlib
+        import sys
+
+        module = sys.modules.get(_PLOTS)
+        if module is None or not hasattr(module, "__file__"):  # still the stand-in
+            sys.modules.pop(_PLOTS, None)
+            module = importlib.import_module(_PLOTS)
+        return getattr(module, name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
 
 
 def fit_symmetric_cell(frequency, Z, arcs, porosity: float, thickness: float) -> dict:
@@ -30,7 +64,7 @@ def fit_symmetric_cell(frequency, Z, arcs, porosity: float, thickness: float) ->
     ``salt_diffusivity`` [m^2/s], ``residual`` (rms of |Z_fit - Z| / |Z|) and ``circuit``;
     ``{"circuit": CIRCUIT, "error": why}`` when the fit cannot be made."""
     try:
-        from impedance.models.circuits import CustomCircuit
+        CustomCircuit = _custom_circuit()
     except ImportError:
         return {"circuit": CIRCUIT, "error": "impedance.py is not installed (pip extra 'lab')"}
     from depsim.physics.impedance import warburg_apex_omega_tau

@@ -174,15 +174,16 @@ def _run(case, material, names, comm, n, sand_steps, protocol) -> tuple[dict, di
                 measure_bruce_vincent(
                     material, li, arcs.R_interface, eis.frequency, n, comm, dV=bv.dV / 2**k
                 )
-                for k in (1, 2)
+                for k in range(1, protocol.bv_steps)
             ]
-            steps = (bv.dV, *(m.dV for m in finer))
-            values = (bv.transference_number, *(m.transference_number for m in finer))
-            out["bruce_vincent_extrapolated"] = {
-                "steps": list(steps),
-                "transference_numbers": list(values),
-                "transference_number": richardson_zero_step(steps, values),
-            }
+            if finer:
+                steps = (bv.dV, *(m.dV for m in finer))
+                values = (bv.transference_number, *(m.transference_number for m in finer))
+                out["bruce_vincent_extrapolated"] = {
+                    "steps": list(steps),
+                    "transference_numbers": list(values),
+                    "transference_number": richardson_zero_step(steps, values),
+                }
         if "tafel" in names:
             try:
                 tf = measure_tafel(
@@ -231,7 +232,8 @@ def _hittorf_from_current_fraction(out: dict, material) -> None:
     p = material.params
     bv = out["bruce_vincent"]
     bv["current_fraction_balsara_newman"] = material.current_fraction
-    rho = out["bruce_vincent_extrapolated"]["transference_number"]
+    extrapolated = out.get("bruce_vincent_extrapolated")
+    rho = extrapolated["transference_number"] if extrapolated else bv["transference_number"]
     kappa = out.get("conductivity", material.conductivity)
     out["transference_number_hittorf"] = hittorf_from_current_fraction(
         rho, kappa, material.salt_diffusivity, material.thermodynamic_factor, p.c0, p.temperature

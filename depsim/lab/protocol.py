@@ -2,7 +2,9 @@
 defaults, checked before anything runs.
 
 - ``bv_step`` dV [V], default 10 mV (Bruce and Vincent, J. Electroanal. Chem. 225, 1
-  (1987)); the lab also runs dV/2 and dV/4 and extrapolates to dV -> 0;
+  (1987));
+- ``bv_steps``, default 3: the lab runs dV, dV/2, ..., dV/2^(n-1) and extrapolates to
+  dV -> 0 (Richardson); 1 runs dV alone (no extrapolation);
 - ``tafel_window`` |eta| / V_T, default 5 to 10 (ASSUMED: the back reaction changes ln|i| by
   at most e^-5 there); the sweep ends 2 V_T beyond it;
 - ``tafel_step`` [V_T], default 0.25 (ASSUMED: several points per V_T in the window);
@@ -24,6 +26,7 @@ class LabProtocol:
     """Settings of the lab's protocols (module docstring); SI units, overpotentials in V_T."""
 
     bv_step: float = 0.010
+    bv_steps: int = 3
     tafel_window: tuple[float, float] = (5.0, 10.0)
     tafel_step: float = 0.25
     eis_points_per_decade: int = 20
@@ -34,6 +37,12 @@ class LabProtocol:
         checks = (
             (0.0 < self.bv_step <= 0.1, "--bv-step", self.bv_step, "0 < dV <= 100 mV"),
             (0.0 < lo < hi, "--tafel-window", self.tafel_window, "LO,HI in V_T, 0 < LO < HI"),
+            (
+                isinstance(self.bv_steps, int) and 1 <= self.bv_steps <= 5,
+                "--bv-steps",
+                self.bv_steps,
+                "an integer from 1 (dV alone) to 5",
+            ),
             (
                 0.0 < self.tafel_step <= 0.5 * (hi - lo),
                 "--tafel-step",
@@ -65,6 +74,7 @@ class LabProtocol:
     def as_dict(self) -> dict:
         return {
             "bv_step": self.bv_step,
+            "bv_steps": self.bv_steps,
             "tafel_window": list(self.tafel_window),
             "tafel_step": self.tafel_step,
             "eis_points_per_decade": self.eis_points_per_decade,
@@ -80,6 +90,8 @@ def protocol_from_options(args) -> LabProtocol:
     kw: dict = {}
     if getattr(args, "bv_step", None) is not None:
         kw["bv_step"] = to_si(args.bv_step, "potential", "--bv-step")
+    if getattr(args, "bv_steps", None) is not None:
+        kw["bv_steps"] = int(args.bv_steps)
     if getattr(args, "tafel_window", None) is not None:
         try:
             lo, hi = (float(v) for v in str(args.tafel_window).split(","))

@@ -33,7 +33,7 @@ def case_file(tmp_path_factory):
 def test_measure_writes_its_folder(case_file, tmp_path):
     out = tmp_path / "lab"
     proc = run_cli("measure", str(case_file), "--out", str(out), "--elements", "16",
-                   "--sand-steps", "100")  # fmt: skip
+                   "--sand-steps", "100", "--bv-steps", "1")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()  # the summary table, then the folder
     assert lines[0].split()[:4] == ["quantity", "measured", "input", "ratio"]
@@ -79,6 +79,7 @@ def test_measure_writes_its_folder(case_file, tmp_path):
         (("--tafel-window", "10,5"), "--tafel-window"),
         (("--tafel-window", "5"), "--tafel-window"),
         (("--bv-step", "10 mA"), "--bv-step"),
+        (("--bv-steps", "0"), "--bv-steps"),
         (("--eis-points-per-decade", "2"), "--eis-points-per-decade"),
         (("--sand-current", "1 A/m^2"), "--sand-current"),  # below the limiting current
         (("--sand-steps", "10"), "--sand-steps"),
@@ -96,6 +97,7 @@ def test_bad_input_exit_2_nothing_written(case_file, tmp_path, args, key):
 def test_protocol_settings_are_used_and_recorded(case_file, tmp_path):
     out = tmp_path / "lab"
     args = ("--what", "eis,bruce-vincent", "--elements", "16", "--bv-step", "4 mV")
+    args += ("--bv-steps", "2")
     proc = run_cli("measure", str(case_file), "--out", str(out), *args,
                    "--eis-points-per-decade", "10")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -103,7 +105,8 @@ def test_protocol_settings_are_used_and_recorded(case_file, tmp_path):
     assert m["protocol"]["bv_step"] == pytest.approx(0.004, rel=1e-12)
     assert m["bruce_vincent"]["dV"] == pytest.approx(0.004, rel=1e-12)
     steps = m["bruce_vincent_extrapolated"]["steps"]
-    assert steps == pytest.approx([0.004, 0.002, 0.001], rel=1e-12)
+    assert steps == pytest.approx([0.004, 0.002], rel=1e-12)
+    assert m["protocol"]["bv_steps"] == 2
     assert m["eis"]["points_per_decade"] == 10
     with open(out / "eis.csv") as fh:
         f = [float(r["f"]) for r in csv.DictReader(fh)]

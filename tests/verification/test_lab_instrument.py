@@ -141,3 +141,23 @@ def test_equivalent_circuit_fit_beside_the_apex_reading(lab):
     assert fit["salt_diffusivity"] == pytest.approx(d_salt, rel=5e-3)
     assert fit["residual"] < 1e-3
     assert lab["eis"]["R_interface"] == pytest.approx(fit["R_interface"], rel=5e-3)
+
+
+def test_circuit_fit_loads_impedance_plotting_only_when_called():
+    """The fit imports impedance.py without its plotting helpers (altair, pandas); a plotting
+    function of the stand-in still works: it loads the real module on its first call."""
+    import sys
+
+    import matplotlib
+
+    from depsim.lab.circuit_fit import _PLOTS, _custom_circuit, _deferred
+
+    matplotlib.use("Agg")
+    circuit = _custom_circuit()("R0-p(R1,C1)", initial_guess=[1.0, 2.0, 1e-3])
+    f = np.logspace(-1, 4, 20)
+    with pytest.warns(UserWarning, match="initial parameters"):
+        Z = circuit.predict(f, use_initial=True)
+    assert Z[0].real == pytest.approx(3.0, rel=1e-3) and Z[-1].real == pytest.approx(1.0, rel=1e-2)
+    ax = _deferred("plot_nyquist")(Z)
+    assert len(ax.lines) == 1 and hasattr(sys.modules[_PLOTS], "__file__")  # the real module
+    matplotlib.pyplot.close("all")

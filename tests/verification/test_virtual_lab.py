@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 import depsim
+from depsim.lab.protocol import LabProtocol
 from depsim.physics import impedance as imp
 from depsim.physics import polarisation as pol
 from depsim.physics.constants import FARADAY, GAS_CONSTANT, thermal_voltage
@@ -34,6 +35,7 @@ L, KAPPA, T_PLUS, EPS, C0, I0, C_DL, T = 8e-6, 0.1, 0.4, 0.5, 1000.0, 640.0, 0.2
 BASE = KAPPA * GAS_CONSTANT * T / (FARADAY**2 * C0)
 D_PLUS, D_MINUS = T_PLUS * BASE, (1.0 - T_PLUS) * BASE
 D_SALT = 2.0 * D_PLUS * D_MINUS / (D_PLUS + D_MINUS)
+ONE_STEP = LabProtocol(bv_steps=1)  # the plain protocol (its dV -> 0 extrapolation: lab_instrument)
 
 
 def rel(a: float, b: float) -> float:
@@ -113,7 +115,8 @@ def test_impedance_readings(eis):
 
 
 def test_bruce_vincent_ideal_binary(case_file):
-    m = depsim.measure(depsim.load_case(case_file), what="bruce-vincent").measurements
+    m = depsim.measure(depsim.load_case(case_file), what="bruce-vincent", protocol=ONE_STEP)
+    m = m.measurements
     bv = m["bruce_vincent"]
     t = m["transference_number_bruce_vincent"]
     print(
@@ -130,7 +133,7 @@ def test_bruce_vincent_fixed_charge(case_file):
     the charged pore (0.787), not the t+ of the pore liquid (0.4) the case gives."""
     X = -1.93 * C0
     case = depsim.load_case(case_file, overrides={"separator.fixed_charge": X * FARADAY * EPS})
-    m = depsim.measure(case, what="bruce-vincent").measurements
+    m = depsim.measure(case, what="bruce-vincent", protocol=ONE_STEP).measurements
     t = m["transference_number_bruce_vincent"]
     hittorf = donnan_transference_number(D_PLUS, D_MINUS, C0, X)
     print(f"fixed charge: Bruce-Vincent {t:.5f}, Hittorf {hittorf:.5f}, liquid {T_PLUS}")

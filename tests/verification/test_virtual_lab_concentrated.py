@@ -1,9 +1,9 @@
 """The virtual lab under the concentrated (Newman) model (docs/virtual-lab.md §3): Bruce–Vincent
 measures Balsara and Newman's current fraction rho+ = 1 / (1 + 2 RT kappa (1 - t0)^2 TDF /
 (F^2 D c0)), not the Hittorf t0, and the lab reports t0 from it beside it. Serial and
-``mpirun -n 2`` agree (compared on 8 elements and 5 EIS points per decade: agreement needs no
-converged cell). Run as a script (``[ELEMENTS]``: that coarse cell) it prints ``RESULT {json}``
-on rank 0."""
+``mpirun -n 2`` agree (compared on 8 elements, 5 EIS points per decade and one Bruce–Vincent
+step: agreement needs no converged cell). Run as a script (``[ELEMENTS]``: that coarse cell)
+it prints ``RESULT {json}`` on rank 0."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def main() -> None:
 
     kw = {}
     if len(sys.argv) > 1:  # a coarse cell and spectrum (for the serial/parallel comparison)
-        kw = {"elements": int(sys.argv[1]), "protocol": LabProtocol(eis_points_per_decade=5)}
+        coarse = LabProtocol(eis_points_per_decade=5, bv_steps=1)  # one dV: no extrapolation
+        kw = {"elements": int(sys.argv[1]), "protocol": coarse}
     result = depsim.measure(depsim.load_case(CASE), what=("eis", "bruce-vincent"), **kw)
     m = result.measurements
     out = {

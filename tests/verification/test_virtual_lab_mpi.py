@@ -38,7 +38,7 @@ def main() -> None:
     (folder / "binary.toml").write_text(CASE) if MPI.COMM_WORLD.rank == 0 else None
     MPI.COMM_WORLD.Barrier()
     case = depsim.load_case(folder / "binary.toml")
-    coarse = LabProtocol(tafel_step=2.5, eis_points_per_decade=5)
+    coarse = LabProtocol(tafel_step=2.5, eis_points_per_decade=5, bv_steps=2)
     result = depsim.measure(case, elements=8, sand_steps=20, protocol=coarse)
     if MPI.COMM_WORLD.rank == 0:
         print("RESULT " + json.dumps(_numbers(result.measurements)), flush=True)
