@@ -173,8 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--sand-steps",
         metavar="N",
         type=int,
-        default=1000,
-        help="time steps per expected Sand time (>= 20; default 1000)",
+        default=400,
+        help="time steps per expected Sand time (>= 20; default 400)",
     )
     _add_set(p)
 

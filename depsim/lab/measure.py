@@ -68,7 +68,7 @@ def measure(
     out_dir: Path | str | None = None,
     comm=None,
     elements: int = ELEMENTS,
-    sand_steps: int = 1000,
+    sand_steps: int = 400,
     protocol=None,
 ) -> LabResult:
     """Run the measurements ``what`` (default all of :data:`MEASUREMENTS`) on ``case`` (a
