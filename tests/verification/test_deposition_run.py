@@ -157,7 +157,7 @@ FIXED_STEPS = (
     "--set",
     "time.adaptive=false",
     "--set",
-    "time.dt=0.25 s",
+    "time.dt=0.5 s",
     "--set",
     "solver.snes_rtol=1e-13",
     "--set",
@@ -178,7 +178,7 @@ RESTART_KEYS = (
 
 @pytest.fixture(scope="module")
 def stopped_and_full(tmp_path_factory):
-    """The uninterrupted run to 44 s and the same run stopped at 30 s (serial), run once for
+    """The uninterrupted run to 44 s and the same run stopped at 32.5 s (serial), run once for
     both rank counts of the restart test."""
     tmp = tmp_path_factory.mktemp("restart")
     case = write_case(tmp)
@@ -186,7 +186,7 @@ def stopped_and_full(tmp_path_factory):
     a = run_cli("run", str(case), "--out", str(full), "--quiet", *FIXED_STEPS)
     assert a.returncode == 0, a.stderr[-3000:]
     p = run_cli(
-        "run", str(case), "--out", str(part), "--quiet", *FIXED_STEPS, "--set", "time.end=30 s"
+        "run", str(case), "--out", str(part), "--quiet", *FIXED_STEPS, "--set", "time.end=32.5 s"
     )
     assert p.returncode == 0, p.stderr[-3000:]
     return case, full, part
@@ -194,16 +194,17 @@ def stopped_and_full(tmp_path_factory):
 
 @pytest.mark.parametrize("ranks", [1, pytest.param(2, marks=pytest.mark.mpi)])
 def test_deposition_restart(tmp_path, ranks, stopped_and_full):
-    """A run stopped at 30 s (after its remeshing at 29.25 s) and restarted (serial; or on
-    2 ranks from the serial checkpoint) ends where the uninterrupted run ends: the moved mesh,
-    the deposit thickness, the ALE displacements and the solver state are all restored."""
+    """A run stopped at 32.5 s (after its remeshing at 29.5 s, in the rest step) and restarted
+    (serial; or on 2 ranks from the serial checkpoint) ends where the uninterrupted run ends:
+    the moved mesh, the deposit thickness, the ALE displacements and the solver state are all
+    restored."""
     import shutil
 
     case, full, stopped = stopped_and_full
     part = tmp_path / "part"
     shutil.copytree(stopped, part)  # each restart continues its own copy of the stopped run
     first = json.loads((part / "metrics.json").read_text())
-    assert first["remeshes"] == 1 and first["t"] == pytest.approx(30.0, rel=1e-12)
+    assert first["remeshes"] == 1 and first["t"] == pytest.approx(32.5, rel=1e-12)
     r = run_cli(
         "run",
         str(case),
@@ -294,10 +295,11 @@ def test_deposition_stops_at_separator_gap(tmp_path):
 
 
 def test_deposition_p2_matches_p1(tmp_path):
-    """P2 transport on the moving P1 geometry: the same deposit as P1 (the surface is
-    resolved by the mesh; the fields are smooth at this size)."""
-    c1 = write_case(tmp_path, name="p1", plate="20 s")
-    c2 = write_case(tmp_path, name="p2", plate="20 s", extra="[model]\nelement_degree = 2\n")
+    """P2 transport on the moving P1 geometry, plating 12 s at 50 mA/cm^2 (0.8 um): the same
+    deposit as P1 (the surface is resolved by the mesh; the fields are smooth at this size)."""
+    plate = '{mode = "galvanostatic", current_density = "50 mA/cm^2", duration = "12 s"},'
+    c1 = write_case(tmp_path, name="p1", steps=plate)
+    c2 = write_case(tmp_path, name="p2", steps=plate, extra="[model]\nelement_degree = 2\n")
     m1, m2 = run(c1, tmp_path / "o1"), run(c2, tmp_path / "o2")
     assert m2["deposit_faraday_error"] < 1e-3
     for k in ("deposit_thickness_max", "deposit_thickness_min", "surface_rms"):
