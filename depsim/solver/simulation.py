@@ -78,6 +78,7 @@ class Simulation:
         self.t = 0.0
         self.step = 0
         self.dt_prev: float | None = None
+        self._nm2: tuple | None = None  # U_(n-1), V_(n-1), t_(n-1) - t_(n-2): phase-field predictor
         self.charge_passed = 0.0  # C per projected m^2, plating positive
         self.charge_applied = 0.0
         self.charge_throughput = 0.0  # int |i_app| dt (protocols that plate and strip)
@@ -108,19 +109,39 @@ class Simulation:
         return -eta_hat * pb.scales.thermal_voltage
 
     def _predict(self, dt: float) -> None:
-        """Start a phase-field step from the linear extrapolation of the last two states,
-        U = U_n + (dt / dt_prev)(U_n - U_(n-1)) (and the cell potential alike), not from U_n: the
-        diffuse surface moves steadily, and the extrapolation starts Newton about 10x closer
-        to the step's solution (benchmarks/README.md, "Phase field"). Other problems start
-        from U_n."""
+        """Start a phase-field step from the extrapolation of the last states (and the cell
+        potential alike), not from U_n: the diffuse surface moves steadily, and the
+        extrapolation starts Newton much closer to the step's solution (benchmarks/README.md,
+        "Phase-field growth"). Quadratic through U_n, U_(n-1), U_(n-2) (Lagrange on the
+        variable steps) when the three are consecutive states of this run; else linear,
+        U = U_n + (dt / dt_prev)(U_n - U_(n-1)). Other problems start from U_n."""
         pb = self.problem
         if getattr(pb, "phase", None) is None or not self.dt_prev or self.step == 0:
             return
-        r = dt / self.dt_prev
         U, U_n, U_nm1 = pb.U.x.array, pb.U_n.x.array, pb.U_nm1.x.array
-        U[:] = U_n + r * (U_n - U_nm1)
         V_n, V_nm1 = float(pb.V_hat_n.value), float(pb.V_hat_nm1.value)
+        a, h = self.dt_prev, dt
+        if self._nm2 is not None and self._nm2[0].shape == U.shape:
+            U_nm2, V_nm2, b = self._nm2  # b = t_(n-1) - t_(n-2)
+            l0 = (h + a) * (h + a + b) / (a * (a + b))
+            l1 = -h * (h + a + b) / (a * b)
+            l2 = h * (h + a) / ((a + b) * b)
+            U[:] = l0 * U_n + l1 * U_nm1 + l2 * U_nm2
+            pb.V_hat.value = l0 * V_n + l1 * V_nm1 + l2 * V_nm2
+            return
+        r = h / a
+        U[:] = U_n + r * (U_n - U_nm1)
         pb.V_hat.value = V_n + r * (V_n - V_nm1)
+
+    def _keep_third_state(self) -> None:
+        """Before the history shifts at an accepted phase-field step: keep U_(n-1), its cell
+        potential and the step before it for :meth:`_predict` (None when U_(n-1) is not a state
+        of this run's current step sequence: the first step, after a load switch)."""
+        pb = self.problem
+        if getattr(pb, "phase", None) is None or not self.dt_prev:
+            self._nm2 = None
+            return
+        self._nm2 = (pb.U_nm1.x.array.copy(), float(pb.V_hat_nm1.value), self.dt_prev)
 
     def _solve(self) -> NewtonReport:
         """One Newton solve. Its kind follows from the problem's state
@@ -303,6 +324,7 @@ class Simulation:
             else:  # a potentiostatic step (of a protocol): nothing applied to compare with
                 self.charge_applied += -current * dt
             self._account_salt(dt)
+            self._keep_third_state()
             pb.shift_history()
             self.dt_prev = dt
             ss.accept(report.iterations, change)
