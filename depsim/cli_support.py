@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 import depsim  # first: loads the MPI of the dolfinx wheel before mpi4py (see depsim/__init__.py)
+from depsim.lab.protocol import SAND_STEPS
 
 __all__ = ["PROG", "build_parser", "comm", "err", "launched_by_mpi", "out", "parse", "rank"]
 
@@ -173,8 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--sand-steps",
         metavar="N",
         type=int,
-        default=400,
-        help="time steps per expected Sand time (>= 20; default 400)",
+        default=SAND_STEPS,
+        help=f"time steps per expected Sand time (>= 20; default {SAND_STEPS})",
     )
     _add_set(p)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from depsim.errors import CaseError
+from depsim.lab.protocol import SAND_STEPS
 
 MEASUREMENTS = ("eis", "bruce-vincent", "tafel", "sand")
 ELEMENTS = 120  # elements across each cell (graded towards the Li): converged, docs §6
@@ -68,7 +69,7 @@ def measure(
     out_dir: Path | str | None = None,
     comm=None,
     elements: int = ELEMENTS,
-    sand_steps: int = 400,
+    sand_steps: int = SAND_STEPS,
     protocol=None,
 ) -> LabResult:
     """Run the measurements ``what`` (default all of :data:`MEASUREMENTS`) on ``case`` (a

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 from depsim.errors import CaseError
 
+#: BDF2 steps per expected Sand time (docs/virtual-lab.md §5: 1000 moves t_S by 2e-5 relative)
+SAND_STEPS = 400
+
 
 @dataclass(frozen=True)
 class LabProtocol:

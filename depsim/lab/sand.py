@@ -22,9 +22,10 @@ import numpy as np
 
 from depsim.errors import SandTimeReached, SolverFailure
 from depsim.lab.cell import Material, VirtualCell
+from depsim.lab.protocol import SAND_STEPS
 
 SAND_FACTOR = 4.0  # applied current / closed-cell limiting current when the case's is too small
-STEPS = 400  # time steps per expected Sand time (docs/virtual-lab.md §5: 1000 moves t_S by 2e-5)
+STEPS = SAND_STEPS  # time steps per expected Sand time
 
 
 @dataclass(frozen=True)
