@@ -28,6 +28,7 @@ from depsim.case.quantities import (
     _fail,
     _Table,
 )
+from depsim.physics.phase_field import TANGENTIAL_DAMPING
 
 
 class Model(_Table):
@@ -63,7 +64,9 @@ class PhaseField(_Table):
     ``"30 deg"``; 3D: 0); its heterogeneity, ``noise`` A in [0, 1) (default 0: i0 x (1 + A
     eta), eta a seeded lattice noise in [-1, 1]), ``noise_length`` its lattice spacing [m]
     (default: the interface width) and ``noise_seed`` (an integer; required under MPI;
-    serial default: drawn, logged and written to case.resolved.toml)."""
+    serial default: drawn, logged and written to case.resolved.toml); ``tangential_damping``
+    gamma of the surface diffusion of grid-scale ripples (numerical, default 16; 0: none;
+    model/phase_field_smoothing.py)."""
 
     interface_width: PositiveLength | None = None
     li_thickness: PositiveLength = 1.0e-6
@@ -79,6 +82,7 @@ class PhaseField(_Table):
     noise: Quantity("dimensionless", ge=0, lt=1) = 0.0
     noise_length: PositiveLength | None = None
     noise_seed: Integer(ge=0) | None = None
+    tangential_damping: Quantity("dimensionless", ge=0) = TANGENTIAL_DAMPING
 
 
 class Time(_Table):

@@ -64,6 +64,16 @@ class PhaseField:
         self.rate_factor = self._anisotropy(pb, grad_hat_xi) * self._heterogeneity(pb)
         # the reaction (ion sources and growth) where the Li may be: delta * mask * factor
         self.reacting_delta = self.delta * self._growth_mask(pb) * self.rate_factor
+        self.damping = None  # the tangential damping (model/phase_field_smoothing.py) or None
+        if params.tangential_damping > 0.0 and params.conservative:
+            from depsim.model.phase_field_smoothing import TangentialDamping
+
+            self.damping = TangentialDamping(pb, self, params.tangential_damping)
+
+    def before_step(self, pb) -> None:
+        """Refresh the step's data from xi_n (the smoothed normal of the damping)."""
+        if self.damping is not None:
+            self.damping.refresh(pb)
 
     def _anisotropy(self, pb, grad_hat_xi):
         """a(n) of (3) in :mod:`depsim.physics.phase_field` (UFL), or 1."""
@@ -140,7 +150,10 @@ class PhaseField:
             F = M * ufl.inner(flux, gh(test))
         else:
             F = M * (W * W * ufl.inner(g, gh(test)) + law.double_well_derivative(xi) * test)
-        return F * pb.vol_scale * pb.dx
+        F = F * pb.vol_scale * pb.dx
+        if self.damping is not None:  # the surface diffusion of grid-scale ripples
+            F = F + self.damping.residual(pb, xi, test)
+        return F
 
     def initial_residual(self, pb, test):
         """xi = xi_n while the initial state is solved. (The interpolated profile (1) is not

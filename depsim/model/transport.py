@@ -244,6 +244,13 @@ class CellProblem(TransportProblemBase):
         if self.phase is not None:
             self.phase.set_initial(self)
 
+    def set_bdf(self, dt: float, dt_prev: float | None, order: int = 2) -> None:
+        """BDF coefficients (:meth:`TransportProblemBase.set_bdf`) and, with a phase field,
+        the step's data from the last accepted state."""
+        super().set_bdf(dt, dt_prev, order)
+        if self.phase is not None:
+            self.phase.before_step(self)
+
     def grad_hat(self, f):
         """The scaled gradient L0 grad f (UFL)."""
         return self.L0 * ufl.grad(f)

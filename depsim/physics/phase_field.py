@@ -50,6 +50,7 @@ import numpy as np
 from depsim.physics.constants import FARADAY, LI_MOLAR_VOLUME
 
 __all__ = [
+    "TANGENTIAL_DAMPING",
     "PhaseFieldParameters",
     "double_well_derivative",
     "equilibrium_profile",
@@ -58,6 +59,11 @@ __all__ = [
     "kinetic_anisotropy",
     "restoring_rate",
 ]
+
+
+#: the default gamma of the tangential damping (numerical, ASSUMED; swept in docs/phase-field.md
+#: §4b: 4, 8, 16, 32 with the filter length W/2)
+TANGENTIAL_DAMPING = 16.0
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,9 @@ class PhaseFieldParameters:
     noise, noise_length, noise_seed: the surface heterogeneity of the exchange current
         density, a factor 1 + A eta(x) with eta a lattice noise in [-1, 1]
         (:mod:`depsim.model.noise`): amplitude A [-] (0: none), lattice spacing [m] and seed.
+    tangential_damping: gamma of the surface diffusion of grid-scale ripples
+        (:mod:`depsim.model.phase_field_smoothing`), D = gamma M W^2 [-] (0: none; numerical,
+        ASSUMED, swept in docs/phase-field.md §4b).
     """
 
     width: float
@@ -111,6 +120,7 @@ class PhaseFieldParameters:
     noise: float = 0.0
     noise_length: float | None = None
     noise_seed: int | None = None
+    tangential_damping: float = TANGENTIAL_DAMPING
 
     @property
     def tanh_length(self) -> float:

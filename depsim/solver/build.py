@@ -89,6 +89,7 @@ def _phase_field_cell(case, comm, bundle=None):
         noise=pf.noise,
         noise_length=pf.noise_length,
         noise_seed=pf.noise_seed,
+        tangential_damping=pf.tangential_damping,
     )
     return bundle, params
 

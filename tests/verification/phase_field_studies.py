@@ -24,7 +24,7 @@ from mpi4py import MPI
 
 from depsim.deposition import linear_stability as ls
 from depsim.physics.constants import FARADAY, LI_MOLAR_VOLUME
-from depsim.physics.phase_field import PhaseFieldParameters
+from depsim.physics.phase_field import TANGENTIAL_DAMPING, PhaseFieldParameters
 from depsim.solver.newton import BorderedNewton
 from depsim.solver.parameters import ModelParameters
 from depsim.solver.problem import ElectroneutralProblem
@@ -207,6 +207,7 @@ def growth_rate(
     t2: float = 15.0,
     max_dt: float = 0.25,
     wavelength: float = 10e-6,
+    damping: float = TANGENTIAL_DAMPING,
 ) -> dict:
     """A cosine perturbation a cos(k x) of a Li surface 1 um above the mesh bottom, 8 um below
     the reservoir, on a half wavelength (walls at the crests: the cosine's symmetry), plating
@@ -220,7 +221,11 @@ def growth_rate(
     rows = graded_rows(h, y_surface + 1.0e-6, y_surface + H, 0.5e-6)
     nx = int(round(0.5 * lam / h))
     pf = PhaseFieldParameters(
-        width=width, initial_height=y_surface, amplitude=amplitude, wavelength=lam
+        width=width,
+        initial_height=y_surface,
+        amplitude=amplitude,
+        wavelength=lam,
+        tangential_damping=damping,
     )
     p = ModelParameters(current_density=current, i0=i0, phase_field=pf)
     pb, sim = make_run(0.5 * lam, rows, nx, p, 0.01, max_dt)
