@@ -80,6 +80,11 @@ class TangentialDamping:
         self._b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         x = self.smoothed.x.petsc_vec
         self._ksp.solve(self._b, x)
+        if self._ksp.getConvergedReason() < 0:
+            raise RuntimeError(
+                f"the phase field's smoothing filter did not converge (KSP reason "
+                f"{self._ksp.getConvergedReason()}, {self._ksp.getIterationNumber()} iterations)"
+            )
         self.smoothed.x.scatter_forward()
 
     def residual(self, pb, xi, test):
